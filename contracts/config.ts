@@ -1,0 +1,81 @@
+/**
+ * Configuration, validated once at start: unknown keys are rejected, a bad value
+ * names its field, durations are normalized to `…Ms` numbers, and the result is
+ * frozen. File values are overridden by REWIND_* environment variables.
+ */
+import { z } from 'zod';
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Accepts a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `7d`. */
+export const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = DURATION.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m, 2h or 7d, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+});
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)$/i;
+const UNIT_BYTES = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 } as const;
+
+/** Accepts a number of bytes or a string like `64MiB`, `1GB`. */
+export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = SIZE.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like 64MiB or 1GB, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * UNIT_BYTES[(m[2] as string).toLowerCase() as keyof typeof UNIT_BYTES]);
+});
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const archiveConfigSchema = z.strictObject({
+  /** Root folder of the filesystem archive. */
+  dir: z.string().min(1),
+  /** Segment files roll at this size or age, whichever comes first. */
+  segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
+  segmentMaxAgeMs: durationMs.default(60_000),
+  codec: z.enum(['null', 'deflate']).default('deflate'),
+});
+
+export const baseConfigSchema = z.strictObject({
+  sourceId: z.string().min(1).default('default'),
+  logLevel: logLevel.default('info'),
+  archive: archiveConfigSchema,
+  /** Memory budget of compaction's sorted runs. */
+  compactionMemoryBytes: byteSize.default(256 * 1024 * 1024),
+});
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Validates, normalizes and freezes; throws ConfigError naming every bad field. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): Readonly<z.infer<S>> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  }
+  return deepFreeze(result.data);
+}

@@ -1,0 +1,5 @@
+export * from './position.js';
+export * from './document-key.js';
+export * from './catalog.js';
+export * from './config.js';
+export * from './avro/index.js';
