@@ -1,0 +1,127 @@
+/**
+ * The archive's one error catalog. Every failure of the on-disk format has a
+ * stable code (callers and the API branch on it, never on the message), a
+ * typed context that names the file, the underlying `cause`, and whether a
+ * retry can help: a corrupt file stays corrupt, a busy lock or a flaky disk
+ * may not.
+ */
+
+/** Context carried by each code; `path` is relative to the archive root, `location` is where it really is. */
+export interface ArchiveErrorContexts {
+  ARCHIVE_CHECKSUM_MISMATCH: { path: string; location: string; expected: string; actual: string };
+  ARCHIVE_TRUNCATED: { path: string; location: string; expectedBytes: number; actualBytes: number };
+  ARCHIVE_LENGTH_MISMATCH: { path: string; location: string; expectedBytes: number; actualBytes: number };
+  ARCHIVE_FILE_MISSING: { path: string; location: string };
+  ARCHIVE_DECODE_FAILED: { path: string; location: string; detail: string };
+  ARCHIVE_ENCODE_FAILED: { path: string; detail: string };
+  ARCHIVE_COUNT_MISMATCH: { path: string; location: string; expected: number; actual: number };
+  ARCHIVE_INVALID_PATH: { path: string; reason: string };
+  ARCHIVE_IO_FAILED: { path: string; location: string; operation: string };
+  ARCHIVE_WRITER_CLOSED: { path: string };
+  SEGMENT_OUT_OF_ORDER: { path: string; previous: string; got: string };
+  SEGMENT_EMPTY: { path: string };
+  SNAPSHOT_OUT_OF_ORDER: { path: string; ns: string; duplicate: boolean };
+  CATALOG_NOT_FOUND: { path: string; location: string };
+  CATALOG_INVALID: { path: string; location: string; field: string; detail: string };
+  CATALOG_CONFLICT: { path: string; location: string; detail: string };
+  CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string };
+}
+
+export type ArchiveErrorCode = keyof ArchiveErrorContexts;
+
+interface CodeSpec<C extends ArchiveErrorCode> {
+  retryable: boolean;
+  message: (ctx: ArchiveErrorContexts[C]) => string;
+}
+
+const SPECS: { [C in ArchiveErrorCode]: CodeSpec<C> } = {
+  ARCHIVE_CHECKSUM_MISMATCH: {
+    retryable: false,
+    message: (c) => `${c.location}: sha256 is ${c.actual}, the catalog says ${c.expected}; the file is corrupt`,
+  },
+  ARCHIVE_TRUNCATED: {
+    retryable: false,
+    message: (c) => `${c.location}: ${c.actualBytes} bytes, the catalog says ${c.expectedBytes}; the file is truncated`,
+  },
+  ARCHIVE_LENGTH_MISMATCH: {
+    retryable: false,
+    message: (c) => `${c.location}: ${c.actualBytes} bytes, the catalog says ${c.expectedBytes}; the file was changed`,
+  },
+  ARCHIVE_FILE_MISSING: {
+    retryable: false,
+    message: (c) => `${c.location}: the file is missing`,
+  },
+  ARCHIVE_DECODE_FAILED: {
+    retryable: false,
+    message: (c) => `${c.location}: cannot decode: ${c.detail}`,
+  },
+  ARCHIVE_ENCODE_FAILED: {
+    retryable: false,
+    message: (c) => `${c.path}: cannot encode a record: ${c.detail}`,
+  },
+  ARCHIVE_COUNT_MISMATCH: {
+    retryable: false,
+    message: (c) => `${c.location}: holds ${c.actual} records, the catalog says ${c.expected}`,
+  },
+  ARCHIVE_INVALID_PATH: {
+    retryable: false,
+    message: (c) => `invalid archive path ${JSON.stringify(c.path)}: ${c.reason}`,
+  },
+  ARCHIVE_IO_FAILED: {
+    retryable: true,
+    message: (c) => `${c.location}: ${c.operation} failed`,
+  },
+  ARCHIVE_WRITER_CLOSED: {
+    retryable: false,
+    message: (c) => `${c.path}: the writer is already finished or failed`,
+  },
+  SEGMENT_OUT_OF_ORDER: {
+    retryable: false,
+    message: (c) => `${c.path}: event at ${c.got} is not after the previous event at ${c.previous}`,
+  },
+  SEGMENT_EMPTY: {
+    retryable: false,
+    message: (c) => `${c.path}: a segment needs at least one event`,
+  },
+  SNAPSHOT_OUT_OF_ORDER: {
+    retryable: false,
+    message: (c) =>
+      `${c.path}: ${c.duplicate ? 'duplicate document key' : 'document key out of order'} in namespace ${c.ns}`,
+  },
+  CATALOG_NOT_FOUND: {
+    retryable: false,
+    message: (c) => `${c.location}: no catalog (initialize the archive first)`,
+  },
+  CATALOG_INVALID: {
+    retryable: false,
+    message: (c) => `${c.location}: invalid catalog at ${c.field || '(root)'}: ${c.detail}`,
+  },
+  CATALOG_CONFLICT: {
+    retryable: false,
+    message: (c) => `${c.location}: ${c.detail}`,
+  },
+  CATALOG_LOCKED: {
+    retryable: true,
+    message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})`,
+  },
+};
+
+export class ArchiveError<C extends ArchiveErrorCode = ArchiveErrorCode> extends Error {
+  readonly code: C;
+  readonly context: Readonly<ArchiveErrorContexts[C]>;
+  readonly retryable: boolean;
+
+  constructor(code: C, context: ArchiveErrorContexts[C], options?: { cause?: unknown }) {
+    const spec = SPECS[code] as CodeSpec<C>;
+    const causeText = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(`${code}: ${spec.message(context)}${causeText}`, options);
+    this.name = 'ArchiveError';
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+    this.retryable = spec.retryable;
+  }
+}
+
+export function isArchiveError<C extends ArchiveErrorCode>(err: unknown, code?: C): err is ArchiveError<C> {
+  return err instanceof ArchiveError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,22 @@
+// Public API of the archive: the on-disk format and its catalog.
+export * from './archive-errors.js';
+export * from './blob-store.js';
+export { FsBlobStore } from './fs-blob-store.js';
+export type { FsBlobStoreOptions } from './fs-blob-store.js';
+export { verifyFile } from './checksum.js';
+export { DEFAULT_CODEC } from './avro-container.js';
+export type { Codec, ContainerWriterOptions } from './avro-container.js';
+export { SegmentWriter, writeSegment, eventPosition, SEGMENTS_PREFIX } from './segment-writer.js';
+export type { SegmentWriterOptions } from './segment-writer.js';
+export { readSegment } from './segment-reader.js';
+export { SnapshotNamespaceWriter, writeSnapshotNamespace, snapshotPartPath, SNAPSHOTS_PREFIX } from './snapshot-writer.js';
+export type { SnapshotWriterOptions } from './snapshot-writer.js';
+export { readSnapshotNamespace } from './snapshot-reader.js';
+export { namespaceName, splitNamespace, encodeNameForPath, decodeNameFromPath } from './namespaces.js';
+export { CatalogStore, parseCatalog, CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_LOCK_FILE } from './catalog-store.js';
+export type { CatalogStoreOptions, CatalogUpdate } from './catalog-store.js';
+export { restorableWindow, segmentsOverlapping } from './catalog-queries.js';
+export { summarizeCatalog } from './catalog-summary.js';
+export type { CatalogSummary, PositionView } from './catalog-summary.js';
+export { verifyArchive, catalogFiles } from './verify-archive.js';
+export type { VerifyReport, FileProblem } from './verify-archive.js';
