@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { RestoreError } from './errors.js';
+import { mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
+
+const known = ['shop.orders', 'shop.items', 'shop.a.b', 'crm.people', 'crm.orders'];
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    return (err as RestoreError).code;
+  }
+};
+
+describe('namespace scope', () => {
+  it('selects everything, exact names and wildcards', () => {
+    expect(selectNamespaces(known, [])).toEqual([...known].sort());
+    expect(selectNamespaces(known, ['shop.*'])).toEqual(['shop.a.b', 'shop.items', 'shop.orders']);
+    expect(selectNamespaces(known, ['*.orders', 'crm.people'])).toEqual(['crm.orders', 'crm.people', 'shop.orders']);
+  });
+
+  it('names a pattern that matches nothing', () => {
+    expect(() => selectNamespaces(known, ['shop.order'])).toThrow(/shop\.order/);
+    expect(codeOf(() => selectNamespaces(known, ['nope.*']))).toBe('UNKNOWN_NAMESPACE');
+    expect(codeOf(() => selectNamespaces(known, ['justadb']))).toBe('BAD_OPTIONS');
+  });
+
+  it('maps namespaces with captured wildcards, first match wins', () => {
+    const maps = [
+      { from: 'shop.orders', to: 'archive.orders_at_t' },
+      { from: 'shop.*', to: 'shop_copy.*' },
+    ];
+    expect(mapNamespace('shop.orders', maps)).toBe('archive.orders_at_t');
+    expect(mapNamespace('shop.a.b', maps)).toBe('shop_copy.a.b');
+    expect(mapNamespace('crm.people', maps)).toBe('crm.people');
+    expect(codeOf(() => validateMappings([{ from: 'shop.*', to: 'copy.x' }]))).toBe('BAD_OPTIONS');
+  });
+});

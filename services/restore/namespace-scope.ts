@@ -1,0 +1,87 @@
+/**
+ * Which namespaces a restore touches and where each one lands.
+ *
+ * Patterns are `db.coll` with `*` wildcards (`shop.*`, `*.orders`, `shop.ord*`);
+ * a `*` matches any run of characters, dots included, because collection names
+ * may contain dots. A mapping `--ns-from shop.* --ns-to shop_copy.*` substitutes
+ * what each `*` captured, in order, like mongorestore's `--nsFrom/--nsTo`.
+ */
+import { RestoreError } from './errors.js';
+
+export interface NamespaceMapping {
+  from: string;
+  to: string;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function patternRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('(.*)')}$`, 's');
+}
+
+export function validateNamespaceName(ns: string, what: string): void {
+  const dot = ns.indexOf('.');
+  if (dot <= 0 || dot === ns.length - 1) {
+    throw new RestoreError('BAD_OPTIONS', `${what} ${JSON.stringify(ns)} is not a namespace: expected db.collection`);
+  }
+}
+
+export function matchesPattern(ns: string, pattern: string): boolean {
+  return patternRegExp(pattern).test(ns);
+}
+
+export function hasWildcard(pattern: string): boolean {
+  return pattern.includes('*');
+}
+
+/**
+ * Selects the namespaces of `available` matched by `patterns` (all of them when
+ * there are none). A pattern that matches nothing is an error naming it, so a
+ * typo never turns into a silent empty restore.
+ */
+export function selectNamespaces(available: readonly string[], patterns: readonly string[]): string[] {
+  if (patterns.length === 0) return [...available].sort();
+  const selected = new Set<string>();
+  for (const pattern of patterns) {
+    if (!hasWildcard(pattern)) validateNamespaceName(pattern, '--ns');
+    const hits = available.filter((ns) => matchesPattern(ns, pattern));
+    if (hits.length === 0) {
+      throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(pattern)} is not in the archive at the target (known: ${available.length ? [...available].sort().join(', ') : 'none'})`, {
+        details: { pattern, known: [...available].sort() },
+      });
+    }
+    for (const ns of hits) selected.add(ns);
+  }
+  return [...selected].sort();
+}
+
+/** Checks a mapping once, before anything runs: same number of wildcards on both sides. */
+export function validateMappings(mappings: readonly NamespaceMapping[]): void {
+  for (const m of mappings) {
+    const stars = (s: string) => s.split('*').length - 1;
+    if (stars(m.from) !== stars(m.to)) {
+      throw new RestoreError('BAD_OPTIONS', `--ns-from ${JSON.stringify(m.from)} and --ns-to ${JSON.stringify(m.to)} must have the same number of * wildcards`);
+    }
+    if (!hasWildcard(m.to)) validateNamespaceName(m.to, '--ns-to');
+  }
+}
+
+/** The destination of one namespace: the first mapping that matches, else itself. */
+export function mapNamespace(ns: string, mappings: readonly NamespaceMapping[]): string {
+  for (const m of mappings) {
+    const match = patternRegExp(m.from).exec(ns);
+    if (!match) continue;
+    let i = 1;
+    const mapped = m.to.replace(/\*/g, () => match[i++] ?? '');
+    validateNamespaceName(mapped, `mapped namespace of ${ns}`);
+    return mapped;
+  }
+  return ns;
+}
+
+export function splitNamespace(ns: string): { db: string; coll: string } {
+  const dot = ns.indexOf('.');
+  return { db: ns.slice(0, dot), coll: ns.slice(dot + 1) };
+}

@@ -1,0 +1,186 @@
+/**
+ * A restore job: checks everything that could refuse it before the first
+ * write (namespaces, scope, confirmation for the source, into-empty targets),
+ * then restores the selected namespaces in parallel with a bound, and returns
+ * the final report. The state at T is given (archive-state.ts opens it), so
+ * this file decides and writes, and never touches the archive.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MongoClient } from 'mongodb';
+import { formatPosition, positionToIso } from '../../contracts/index.js';
+import { KeySet } from './document-keys.js';
+import { RestoreError } from './errors.js';
+import type { DocumentPredicate } from './filter.js';
+import { JobStateFile, zeroCounts } from './job-state.js';
+import type { ActionCounts } from './job-state.js';
+import { hasWildcard, mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
+import type { NamespaceMapping } from './namespace-scope.js';
+import type { DocumentScope, RestoreMode } from './plan-actions.js';
+import { restoreNamespace } from './restore-namespace.js';
+import type { NamespaceReport } from './restore-namespace.js';
+import type { StateAtT } from './state-source.js';
+import { isEmpty, targetCollection } from './target-collections.js';
+
+export interface RestoreJobOptions {
+  state: StateAtT;
+  /** The destination server. */
+  client: MongoClient;
+  /** True when the destination server is the captured source itself. */
+  inPlace: boolean;
+  /** `--yes-overwrite-source`: required to write into captured namespaces of the source. */
+  confirmSource: boolean;
+  mode: RestoreMode;
+  dryRun: boolean;
+  namespaces: readonly string[];
+  mappings: readonly NamespaceMapping[];
+  filter?: DocumentPredicate;
+  /** `--id`: single documents of the one selected namespace. */
+  ids?: readonly Uint8Array[];
+  /** `--keys-from`: keys per source namespace. */
+  keysByNamespace?: ReadonlyMap<string, readonly Uint8Array[]>;
+  /** Folder of job state files (outside the archive); null for no resumability (dry-run). */
+  jobDir: string | null;
+  jobId?: string;
+  /** What identifies the job's parameters for resume checks (target URI without secrets, options). */
+  jobParams?: Record<string, unknown>;
+  parallel?: number;
+  batchSize?: number;
+  batchBytes?: number;
+  sampleSize?: number;
+  onProgress?: (event: { ns: string; processed: number; total: number | null }) => void;
+  onNamespaceDone?: (report: NamespaceReport) => void;
+}
+
+export interface RestoreReport {
+  jobId: string | null;
+  resumed: boolean;
+  mode: RestoreMode;
+  dryRun: boolean;
+  position: string;
+  positionIso: string;
+  startedAt: string;
+  durationMs: number;
+  totals: ActionCounts;
+  namespaces: NamespaceReport[];
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+function scopeFor(o: RestoreJobOptions, ns: string): DocumentScope {
+  const scope: DocumentScope = {};
+  if (o.filter) scope.predicate = o.filter;
+  if (o.ids) scope.keys = new KeySet(o.ids);
+  const fromReport = o.keysByNamespace?.get(ns);
+  if (o.keysByNamespace) scope.keys = new KeySet(fromReport ?? []);
+  return scope;
+}
+
+export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
+  const started = Date.now();
+  const parallel = o.parallel ?? 4;
+  const batchSize = o.batchSize ?? 1000;
+  const batchBytes = o.batchBytes ?? 8 * 1024 * 1024;
+  const sampleSize = o.sampleSize ?? 10;
+
+  // 1. Everything that can refuse the job, before anything is written.
+  validateMappings(o.mappings);
+  const patterns = o.keysByNamespace && o.namespaces.length === 0 ? [...o.keysByNamespace.keys()] : o.namespaces;
+  const selected = selectNamespaces(o.state.namespaces, patterns);
+  if (o.ids && (patterns.length !== 1 || patterns.some(hasWildcard))) {
+    throw new RestoreError('BAD_OPTIONS', '--id needs exactly one --ns db.collection (no wildcard)');
+  }
+  const destinations = new Map(selected.map((ns) => [ns, mapNamespace(ns, o.mappings)]));
+  const seen = new Map<string, string>();
+  for (const [ns, dest] of destinations) {
+    const other = seen.get(dest);
+    if (other) throw new RestoreError('BAD_OPTIONS', `${other} and ${ns} would both be restored into ${dest}`);
+    seen.set(dest, ns);
+  }
+  if (o.inPlace && !o.dryRun && !o.confirmSource) {
+    const captured = new Set(o.state.captured);
+    const overwritten = [...destinations.values()].filter((d) => captured.has(d));
+    if (overwritten.length > 0) {
+      throw new RestoreError('CONFIRMATION_REQUIRED', `this restore writes into the source itself (${overwritten.join(', ')}); add --yes-overwrite-source to confirm, or restore elsewhere with --target / --ns-to`, {
+        details: { namespaces: overwritten },
+      });
+    }
+  }
+
+  const jobId = o.dryRun || o.jobDir === null ? null : (o.jobId ?? randomUUID());
+  const job = jobId && o.jobDir !== null
+    ? await JobStateFile.open(o.jobDir, jobId, { ...(o.jobParams ?? {}), mode: o.mode, position: formatPosition(o.state.position), namespaces: [...destinations] })
+    : null;
+
+  if (o.mode === 'into-empty') {
+    const notEmpty: string[] = [];
+    for (const [ns, dest] of destinations) {
+      // A resumed job's own earlier writes are not someone else's data.
+      if (job?.state.namespaces[ns]?.prepared) continue;
+      if (!(await isEmpty(targetCollection(o.client, dest)))) notEmpty.push(dest);
+    }
+    if (notEmpty.length > 0) {
+      throw new RestoreError('TARGET_NOT_EMPTY', `into-empty refuses non-empty target collections: ${notEmpty.join(', ')} (use --mode overwrite or missing-only, or another target)`, {
+        details: { namespaces: notEmpty },
+      });
+    }
+  }
+
+  // 2. The work, bounded in parallel across namespaces.
+  const reports = new Map<string, NamespaceReport>();
+  await forEachLimited(selected, parallel, async (ns) => {
+    const source = o.state.namespace(ns);
+    const report = await restoreNamespace({
+      client: o.client,
+      source,
+      targetNs: destinations.get(ns) as string,
+      mode: o.mode,
+      scope: scopeFor(o, ns),
+      dryRun: o.dryRun,
+      job,
+      batchSize,
+      batchBytes,
+      sampleSize,
+      onProgress: (n, processed) => o.onProgress?.({ ns: n, processed, total: source.count }),
+    });
+    reports.set(ns, report);
+    o.onNamespaceDone?.(report);
+  });
+
+  if (job) {
+    job.state.status = 'completed';
+    await job.save();
+  }
+  const namespaces = selected.map((ns) => reports.get(ns) as NamespaceReport);
+  const totals = zeroCounts();
+  for (const r of namespaces) for (const k of Object.keys(totals) as (keyof ActionCounts)[]) totals[k] += r.counts[k];
+  return {
+    jobId,
+    resumed: job?.resumed ?? false,
+    mode: o.mode,
+    dryRun: o.dryRun,
+    position: formatPosition(o.state.position),
+    positionIso: positionToIso(o.state.position),
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    totals,
+    namespaces,
+  };
+}
