@@ -1,0 +1,74 @@
+/**
+ * What one document event (insert, replace, update, delete) does to the prior
+ * state of its document. Shared by the in-memory replay and by compaction, so
+ * both fold a key's history the same way.
+ */
+import type { ChangeEvent } from '../../contracts/avro/change-event.js';
+import { formatPosition } from '../../contracts/position.js';
+import { ReplayError } from './errors.js';
+import { idKeyOf } from './bson-bytes.js';
+import { UpdateApplyError, applyUpdateDescription } from './apply-update.js';
+import { eventPosition } from './event-position.js';
+
+export type DocumentOutcome =
+  | { kind: 'put'; doc: Buffer }
+  | { kind: 'delete' }
+  /** The prior state is unknown: history is missing. The document's state after it is unknown too (absent). */
+  | { kind: 'gap'; reason: string };
+
+export const DOCUMENT_OPS = new Set(['insert', 'replace', 'update', 'delete']);
+
+export function isDocumentEvent(ev: ChangeEvent): boolean {
+  return DOCUMENT_OPS.has(ev.op);
+}
+
+function malformed(ev: ChangeEvent, field: string, reason: string): ReplayError {
+  return new ReplayError('REPLAY_MALFORMED_EVENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${field} ${reason}`, {
+    details: { eventId: ev.id, field, op: ev.op },
+  });
+}
+
+/** The `{ _id }` key bytes that identify the event's document in its namespace. */
+export function documentKeyOf(ev: ChangeEvent): Buffer {
+  const source = ev.documentKey ?? (ev.op === 'insert' || ev.op === 'replace' ? ev.fullDocument : null);
+  if (source === null) throw malformed(ev, 'documentKey', 'is missing');
+  const key = idKeyOf(source);
+  if (key === undefined) throw malformed(ev, 'documentKey', 'has no _id');
+  return key;
+}
+
+export function applyDocumentEvent(prior: Buffer | undefined, ev: ChangeEvent): DocumentOutcome {
+  switch (ev.op) {
+    case 'insert':
+    case 'replace':
+      // An insert over an existing document is an upsert: the initial copy may already hold it.
+      if (ev.fullDocument === null) throw malformed(ev, 'fullDocument', `is missing on a ${ev.op} event`);
+      return { kind: 'put', doc: ev.fullDocument };
+    case 'update': {
+      // A post-image (not an updateLookup result) is the document right after this event: exact.
+      if (ev.fullDocument !== null && !ev.fullDocumentIsLookup) return { kind: 'put', doc: ev.fullDocument };
+      if (prior === undefined) {
+        return { kind: 'gap', reason: `update ${ev.id} at ${formatPosition(eventPosition(ev))} meets a document whose prior state is unknown` };
+      }
+      if (ev.updateDescription === null) throw malformed(ev, 'updateDescription', 'is missing on an update without a post-image');
+      try {
+        return { kind: 'put', doc: applyUpdateDescription(prior, ev.updateDescription) };
+      } catch (e) {
+        if (e instanceof UpdateApplyError) {
+          throw new ReplayError('REPLAY_INCONSISTENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${e.message}`, {
+            cause: e,
+            details: { eventId: ev.id, field: `updateDescription ${e.path}` },
+          });
+        }
+        throw e;
+      }
+    }
+    case 'delete':
+      if (prior === undefined) {
+        return { kind: 'gap', reason: `delete ${ev.id} at ${formatPosition(eventPosition(ev))} meets a document whose prior state is unknown` };
+      }
+      return { kind: 'delete' };
+    default:
+      throw malformed(ev, 'op', `${ev.op} is not a document operation`);
+  }
+}
