@@ -68,6 +68,8 @@ export class ContainerWriter<T> {
       },
     });
     this.encoder.on('error', (err) => counter.destroy(err));
+    // The store may not be reading yet when the encoder fails; the failure reaches us through `done`.
+    counter.on('error', () => undefined);
     this.encoder.pipe(counter);
     this.done = store.put(path, counter);
     this.done.catch((err: unknown) => {
