@@ -6,5 +6,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Test servers (Kafka, MongoDB) are found or started once per run; see test/harness/index.ts.
+    globalSetup: ['./test/harness/global-setup.ts'],
+    // The default output, then one summary of skipped tests per reason.
+    reporters: ['default', './test/harness/skip-summary-reporter.ts'],
   },
 });

@@ -1,0 +1,37 @@
+// vitest globalSetup (wired in vitest.config.ts): finds or starts the test
+// servers once per run, hands their addresses to the test files through
+// provide/inject (read them with kafka(), mongoWire(), mongoReplica() from
+// ./index.ts), prints one line naming each server, and stops everything it
+// started when the run ends. See server-process.ts for how no process is
+// left behind when the run fails or is interrupted.
+import type { TestProject } from 'vitest/node';
+import { chooseKafka, chooseMongo } from './choose-servers.js';
+import type { InstallState } from './install-manifest.js';
+import { loadInstallState } from './install-manifest.js';
+import type { TestServers } from './server-info.js';
+import { TEST_SERVERS_KEY, formatBanner } from './server-info.js';
+import { killAllNow } from './server-process.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  // The install state is read at most once, and only when a local route is needed.
+  let installState: Promise<InstallState> | undefined;
+  const install = (): Promise<InstallState> => (installState ??= loadInstallState());
+
+  const [kafka, mongo] = await Promise.allSettled([chooseKafka(install), chooseMongo(install)]);
+  const stops = [kafka, mongo].flatMap((chosen) => (chosen.status === 'fulfilled' ? [chosen.value.stop] : []));
+  const teardown = async (): Promise<void> => {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    killAllNow();
+  };
+  if (kafka.status === 'rejected' || mongo.status === 'rejected') {
+    await teardown();
+    throw kafka.status === 'rejected' ? kafka.reason : (mongo as PromiseRejectedResult).reason;
+  }
+
+  const servers: TestServers = { kafka: kafka.value.server, wire: mongo.value.wire, replica: mongo.value.replica };
+  project.provide(TEST_SERVERS_KEY, servers);
+  for (const note of [...kafka.value.notes, ...mongo.value.notes]) console.log(`test servers: ${note}`);
+  console.log(`test servers: ${formatBanner(servers)} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return teardown;
+}

@@ -1,0 +1,98 @@
+// Reads what `npm run test:servers` (deploy/test-servers/install.mjs) installed:
+// where each server's jars are, or why they are not there. Runs the installer
+// first when the manifest is missing or older than a pom, so
+// `npx vitest run` works on its own too (a warm install takes well under 2 s).
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import { HarnessError } from './harness-error.js';
+
+export const TEST_SERVERS_DIR = fileURLToPath(new URL('../../deploy/test-servers/', import.meta.url));
+const INSTALLER = join(TEST_SERVERS_DIR, 'install.mjs');
+const MANIFEST = join(TEST_SERVERS_DIR, '.cache', 'manifest.json');
+const POMS = { kafka: join(TEST_SERVERS_DIR, 'kafka', 'pom.xml'), 'mongo-java-server': join(TEST_SERVERS_DIR, 'mongo-java-server', 'pom.xml') };
+
+const installedServer = z.object({
+  version: z.string().optional(),
+  pomSha256: z.string().optional(),
+  dir: z.string().optional(),
+  launcher: z.string().optional(),
+  problem: z.string().optional(),
+});
+
+const manifestSchema = z.object({
+  schema: z.literal(1),
+  java: z.object({ version: z.string() }).nullable(),
+  servers: z.object({ kafka: installedServer.optional(), 'mongo-java-server': installedServer.optional() }),
+});
+
+export type InstalledServerName = keyof typeof POMS;
+
+/** A server whose jars are in place, or the reason they are not. */
+export type Installed =
+  | { readonly ok: true; readonly version: string; readonly dir: string; readonly launcher?: string }
+  | { readonly ok: false; readonly reason: string };
+
+export interface InstallState {
+  readonly javaVersion: string | null;
+  server(name: InstalledServerName): Installed;
+}
+
+async function readManifest(): Promise<z.infer<typeof manifestSchema> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(MANIFEST, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = manifestSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+async function isCurrent(manifest: z.infer<typeof manifestSchema>): Promise<boolean> {
+  if (manifest.java === null) return true; // Nothing to refresh until Java exists; install.mjs says so.
+  for (const [name, pom] of Object.entries(POMS) as [InstalledServerName, string][]) {
+    const entry = manifest.servers[name];
+    if (!entry || entry.problem !== undefined) return false;
+    const sha = createHash('sha256').update(await readFile(pom)).digest('hex');
+    if (entry.pomSha256 !== sha) return false;
+  }
+  return true;
+}
+
+export async function loadInstallState(): Promise<InstallState> {
+  let manifest = await readManifest();
+  if (!manifest || !(await isCurrent(manifest))) {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [INSTALLER], { timeout: 15 * 60_000 });
+      process.stdout.write(stdout + stderr);
+    } catch (error) {
+      // install.mjs exits 1 when Maven fails; the manifest then names the problem.
+      const failed = error as { stdout?: string; stderr?: string };
+      process.stdout.write(`${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+    }
+    manifest = await readManifest();
+  }
+  if (!manifest) {
+    throw new HarnessError('HARNESS_NOT_INSTALLED', `${MANIFEST} is missing or unreadable after running ${INSTALLER}`, {
+      retryable: false,
+    });
+  }
+  const { java, servers } = manifest;
+  return {
+    javaVersion: java?.version ?? null,
+    server(name) {
+      const entry = servers[name];
+      if (!entry) return { ok: false, reason: `${name} is not installed (run npm run test:servers)` };
+      if (entry.problem !== undefined) return { ok: false, reason: entry.problem };
+      if (entry.version === undefined || entry.dir === undefined) {
+        return { ok: false, reason: `${name} is not installed (run npm run test:servers)` };
+      }
+      return { ok: true, version: entry.version, dir: entry.dir, ...(entry.launcher ? { launcher: entry.launcher } : {}) };
+    },
+  };
+}

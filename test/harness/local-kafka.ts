@@ -1,0 +1,119 @@
+// The local Kafka route: a single-node KRaft broker (broker + controller in one
+// JVM) from the Maven Central jars install.mjs cached, formatted with a fresh
+// cluster id into a temporary log dir and started with `java -cp`.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { HarnessError } from './harness-error.js';
+import type { Installed } from './install-manifest.js';
+import { TEST_SERVERS_DIR } from './install-manifest.js';
+import { waitForKafka } from './kafka-ready.js';
+import type { KafkaServer } from './server-info.js';
+import { ServerProcess } from './server-process.js';
+
+const READY_TIMEOUT_MS = 60_000;
+
+export interface RunningLocalKafka {
+  readonly server: KafkaServer;
+  readonly stop: () => Promise<void>;
+}
+
+/** Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding; Kafka refuses ids starting with '-'. */
+function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function serverProperties(logDir: string, port: number, controllerPort: number): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${join(logDir, 'data')}`,
+    // Tests and rewind create their topics; a typo must not create one.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    // One node: internal topics with one replica, so groups and transactions work.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=1',
+    // Consumer groups start at once instead of waiting 3 s for more members.
+    'group.initial.rebalance.delay.ms=0',
+    '',
+  ].join('\n');
+}
+
+function javaArgs(jarsDir: string, logDir: string, heap: string): string[] {
+  return [
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(TEST_SERVERS_DIR, 'kafka', 'log4j.properties')}`,
+    `-Dkafka.logs.dir=${logDir}`,
+    '-cp',
+    join(jarsDir, '*'),
+  ];
+}
+
+export async function startLocalKafka(installed: Installed & { ok: true }): Promise<RunningLocalKafka> {
+  const logDir = await mkdtemp(join(tmpdir(), 'rewind-kafka-'));
+  try {
+    const port = await freePort();
+    const controllerPort = await freePort();
+    const properties = join(logDir, 'server.properties');
+    await writeFile(properties, serverProperties(logDir, port, controllerPort));
+    const java = javaArgs(installed.dir, logDir, '512m');
+
+    try {
+      await promisify(execFile)(
+        'java',
+        [...javaArgs(installed.dir, logDir, '256m'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
+        { timeout: 60_000 },
+      );
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      throw new HarnessError('HARNESS_START_FAILED', `kafka: StorageTool format failed: ${failed.stdout ?? ''}${failed.stderr ?? ''}`, {
+        cause: error,
+        retryable: false,
+      });
+    }
+
+    const broker = new ServerProcess({
+      name: 'kafka',
+      command: 'java',
+      args: [...java, join(TEST_SERVERS_DIR, 'kafka', 'ExitWithParent.java'), 'kafka.Kafka', properties],
+    });
+    const brokers = [`127.0.0.1:${port}`];
+    try {
+      await waitForKafka(brokers, READY_TIMEOUT_MS, () => broker.running);
+    } catch (error) {
+      await broker.stop(0);
+      const log = await readFile(join(logDir, 'kafka.log'), 'utf8').catch(() => '(no kafka.log)');
+      throw broker.startFailure(`did not become ready; kafka.log ends with:\n${log.slice(-4_000)}\n`, error);
+    }
+    return {
+      server: { available: true, kind: 'local', version: installed.version, brokers },
+      async stop() {
+        await broker.stop();
+        await rm(logDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    // Keep the log dir of a failed start for diagnosis only when asked to.
+    if (process.env.REWIND_TEST_KEEP_LOGS === undefined) await rm(logDir, { recursive: true, force: true });
+    throw error;
+  }
+}

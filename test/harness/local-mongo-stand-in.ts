@@ -1,0 +1,49 @@
+// The local MongoDB wire route: mongo-java-server, in memory, with its oplog
+// enabled, launched by deploy/test-servers/mongo-java-server/MongoStandIn.java
+// on a port the OS picks (it prints the port; no race for a free one).
+// For CRUD only: see ../shared/TEST-INFRA.md for what it may be trusted with.
+import { join } from 'node:path';
+import type { Installed } from './install-manifest.js';
+import type { MongoWireServer } from './server-info.js';
+import { ServerProcess } from './server-process.js';
+
+const READY_TIMEOUT_MS = 60_000;
+
+export interface RunningStandIn {
+  readonly server: MongoWireServer;
+  readonly stop: () => Promise<void>;
+}
+
+export async function startMongoStandIn(installed: Installed & { ok: true }): Promise<RunningStandIn> {
+  if (installed.launcher === undefined) throw new Error('the install manifest names no MongoStandIn.java launcher');
+  const child = new ServerProcess({
+    name: 'mongo-java-server',
+    command: 'java',
+    args: [
+      // The oplog is never truncated: leave room for it.
+      '-Xmx1g',
+      '-XX:+UseG1GC',
+      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      '-cp',
+      join(installed.dir, '*'),
+      installed.launcher,
+      '0',
+    ],
+  });
+  try {
+    const ready = await child.waitForLine(/mongo-stand-in ready ([\d.]+):(\d+) (\S+)/, READY_TIMEOUT_MS);
+    const [, host, port, version] = ready;
+    return {
+      server: {
+        available: true,
+        kind: 'mongo-java-server',
+        version: version === 'unknown' || version === undefined ? installed.version : version,
+        uri: `mongodb://${host}:${port}/`,
+      },
+      stop: () => child.stop(),
+    };
+  } catch (error) {
+    await child.stop(0);
+    throw error;
+  }
+}
