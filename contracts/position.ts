@@ -94,11 +94,10 @@ export function parsePosition(input: string): Position {
   const m = DOTTED.exec(input.trim());
   if (!m) throw new PositionFormatError(input, 'expected seconds.increment[.index], e.g. 1714564800.3 or 1714564800.3.1');
   const [, s, i, n] = m;
-  return position(
-    checkUint32(Number(s), 'seconds', input),
-    checkUint32(Number(i), 'increment', input),
-    n === undefined ? 0 : Number(n),
-  );
+  const index = n === undefined ? 0 : Number(n);
+  // Checked here too, so that the error names the input as typed.
+  if (index > INDEX_MAX) throw new PositionFormatError(input, `index must be an integer from 0 to ${INDEX_MAX}`);
+  return position(checkUint32(Number(s), 'seconds', input), checkUint32(Number(i), 'increment', input), index);
 }
 
 // An ISO 8601 date-time with an explicit zone; a bare local time would depend on the machine's zone.
@@ -116,6 +115,9 @@ export function positionAtIsoTime(input: string): Position {
   }
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new PositionFormatError(input, 'not a valid date');
+  // Date.parse rolls an impossible day over (2024-02-30 becomes March 1st): refuse it instead.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) throw new PositionFormatError(input, 'not a valid date');
   if (ms < 0) throw new PositionFormatError(input, 'before 1970-01-01');
   const seconds = Math.floor(ms / 1000);
   if (seconds > UINT32_MAX) throw new PositionFormatError(input, 'after 2106-02-07, past the clusterTime range');
