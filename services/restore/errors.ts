@@ -30,6 +30,10 @@ export const RESTORE_ERRORS = {
   CONFIRMATION_REQUIRED: { retryable: false },
   /** An archive file is missing, unreadable or fails its checksum. */
   ARCHIVE_UNREADABLE: { retryable: false },
+  /** The archive's events cannot be replayed onto its own state (a bug or a damaged archive). */
+  ARCHIVE_INCONSISTENT: { retryable: false },
+  /** Temporary run files of the fold could not be written or read. */
+  TEMP_IO: { retryable: true },
   /** A job state file exists for this id with different parameters. */
   JOB_MISMATCH: { retryable: false },
   /** The job state file cannot be read or written. */

@@ -19,7 +19,7 @@ export interface NamespaceAtT {
   /** Indexes and options at T; null when the archive has none for it. */
   metadata: CollectionMetadata | null;
   /** The documents at T, ascending by compareDocumentKeys; each call starts a new pass. */
-  records(): AsyncIterable<ArchiveRecord>;
+  records: () => AsyncIterable<ArchiveRecord>;
   /** Number of documents at T when known up front (for progress), else null. */
   count: number | null;
 }
@@ -30,7 +30,7 @@ export interface StateAtT {
   namespaces: readonly string[];
   /** Every namespace the archive has ever captured (in-place restores must not overwrite them unconfirmed). */
   captured: readonly string[];
-  namespace(ns: string): NamespaceAtT;
+  namespace: (ns: string) => NamespaceAtT;
   /** Removes temporary run files. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
