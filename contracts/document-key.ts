@@ -156,7 +156,8 @@ export function compareBsonValues(a: unknown, b: unknown): number {
     case RANK.timestamp: {
       const ta = a as Timestamp;
       const tb = b as Timestamp;
-      return Math.sign(ta.high - tb.high) || Math.sign((ta.low >>> 0) - (tb.low >>> 0));
+      // Both halves are unsigned: clusterTime seconds pass 2^31 in 2038.
+      return Math.sign((ta.high >>> 0) - (tb.high >>> 0)) || Math.sign((ta.low >>> 0) - (tb.low >>> 0));
     }
     case RANK.regex: {
       const pa = a instanceof BSONRegExp ? [a.pattern, a.options] : [(a as RegExp).source, (a as RegExp).flags];
