@@ -1,0 +1,125 @@
+/**
+ * The k-way merge of one namespace: its base records (sorted by key) and its
+ * sorted runs of events, through a binary heap ordered by (key, source), so a
+ * key's base document comes first and its events follow in position order
+ * (runs are written in time order and each is sorted stably by key). Each
+ * key's events are folded onto its base document with the same rules as the
+ * in-memory replay.
+ */
+import type { ChangeEvent } from '../../contracts/avro/change-event.js';
+import type { SnapshotRecord } from '../../contracts/avro/snapshot-record.js';
+import { applyDocumentEvent } from './apply-document.js';
+import { BinaryHeap } from './binary-heap.js';
+import { compareKeys } from './key-order.js';
+import { runRecordEvent, runRecordKey } from './run-record.js';
+
+interface Item {
+  key: Buffer;
+  /** A base document, or an encoded run record. */
+  doc?: Buffer;
+  rec?: Buffer;
+}
+
+/** One sorted input of the merge. */
+class Cursor {
+  head: Item | undefined;
+  private batch: readonly Item[] = [];
+  private at = 0;
+
+  constructor(
+    readonly order: number,
+    private readonly it: AsyncIterator<readonly Item[]>,
+  ) {}
+
+  async advance(): Promise<boolean> {
+    if (this.at < this.batch.length) {
+      this.head = this.batch[this.at++];
+      return true;
+    }
+    for (;;) {
+      const r = await this.it.next();
+      if (r.done === true) {
+        this.head = undefined;
+        return false;
+      }
+      if (r.value.length === 0) continue;
+      this.batch = r.value;
+      this.head = this.batch[0];
+      this.at = 1;
+      return true;
+    }
+  }
+}
+
+async function* baseItems(records: AsyncIterable<SnapshotRecord>): AsyncIterable<readonly Item[]> {
+  for await (const r of records) yield [{ key: r.key, doc: r.document }];
+}
+
+async function* runItems(batches: AsyncIterable<readonly Buffer[]>): AsyncIterable<readonly Item[]> {
+  for await (const b of batches) yield b.map((rec) => ({ key: runRecordKey(rec), rec }));
+}
+
+/** A buffered event: its encoded run record and, for sorting, a view of the key inside it. */
+export interface RunEntry {
+  key: Buffer;
+  rec: Buffer;
+}
+
+async function* memoryItems(entries: readonly RunEntry[]): AsyncIterable<readonly Item[]> {
+  for (let i = 0; i < entries.length; i += 4096) yield await Promise.resolve(entries.slice(i, i + 4096));
+}
+
+export interface MergeInputs {
+  base?: AsyncIterable<SnapshotRecord>;
+  /** Sorted runs in the order they were written (earlier events first). */
+  runs: AsyncIterable<readonly Buffer[]>[];
+  /** The last, unspilled records, already sorted. */
+  tail: readonly RunEntry[];
+  onGap: (ev: ChangeEvent, reason: string) => void;
+}
+
+export async function* mergeNamespace(inputs: MergeInputs): AsyncIterable<SnapshotRecord> {
+  // Nothing to fold: the base passes through untouched.
+  if (inputs.runs.length === 0 && inputs.tail.length === 0) {
+    if (inputs.base) yield* inputs.base;
+    return;
+  }
+  const sources: AsyncIterable<readonly Item[]>[] = [];
+  if (inputs.base) sources.push(baseItems(inputs.base));
+  for (const run of inputs.runs) sources.push(runItems(run));
+  if (inputs.tail.length > 0) sources.push(memoryItems(inputs.tail));
+
+  const heap = new BinaryHeap<Cursor>((a, b) => {
+    const c = compareKeys((a.head as Item).key, (b.head as Item).key);
+    return c < 0 || (c === 0 && a.order < b.order);
+  });
+  const cursors = sources.map((s, i) => new Cursor(i, s[Symbol.asyncIterator]()));
+  for (const c of cursors) if (await c.advance()) heap.push(c);
+
+  while (heap.size > 0) {
+    const first = heap.peek() as Cursor;
+    const key = (first.head as Item).key;
+    let doc: Buffer | undefined;
+    for (;;) {
+      const top = heap.peek();
+      if (top === undefined) break;
+      const item = top.head as Item;
+      if (compareKeys(item.key, key) !== 0) break;
+      if (item.doc !== undefined) {
+        doc = item.doc;
+      } else if (item.rec !== undefined) {
+        const ev = runRecordEvent(item.rec);
+        const outcome = applyDocumentEvent(doc, ev);
+        if (outcome.kind === 'put') doc = outcome.doc;
+        else if (outcome.kind === 'delete') doc = undefined;
+        else {
+          inputs.onGap(ev, outcome.reason);
+          doc = undefined;
+        }
+      }
+      if (await top.advance()) heap.replaceTop(top);
+      else heap.pop();
+    }
+    if (doc !== undefined) yield { key, document: doc };
+  }
+}
