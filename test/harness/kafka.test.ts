@@ -44,7 +44,12 @@ describeWith('kafka', 'harness: Kafka broker', (server) => {
     onMessage: (consumer: Consumer, received: Received) => Promise<void> = () => Promise.resolve(),
     timeoutMs = 30_000,
   ): Promise<Received[]> {
-    const consumer = kafka.consumer({ groupId: options.groupId, readUncommitted: options.readUncommitted ?? false });
+    const consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: options.readUncommitted ?? false,
+      // A disconnect waits for the fetch in flight; keep that short.
+      maxWaitTimeInMs: 250,
+    });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });

@@ -13,7 +13,7 @@ import type { Installed } from './install-manifest.js';
 import { TEST_SERVERS_DIR } from './install-manifest.js';
 import { waitForKafka } from './kafka-ready.js';
 import type { KafkaServer } from './server-info.js';
-import { ServerProcess } from './server-process.js';
+import { ServerProcess, removeOnExit } from './server-process.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -70,6 +70,11 @@ function javaArgs(jarsDir: string, logDir: string, heap: string): string[] {
 
 export async function startLocalKafka(installed: Installed & { ok: true }): Promise<RunningLocalKafka> {
   const logDir = await mkdtemp(join(tmpdir(), 'rewind-kafka-'));
+  const forget = removeOnExit(logDir);
+  const removeLogDir = async (): Promise<void> => {
+    forget();
+    await rm(logDir, { recursive: true, force: true });
+  };
   try {
     const port = await freePort();
     const controllerPort = await freePort();
@@ -108,12 +113,13 @@ export async function startLocalKafka(installed: Installed & { ok: true }): Prom
       server: { available: true, kind: 'local', version: installed.version, brokers },
       async stop() {
         await broker.stop();
-        await rm(logDir, { recursive: true, force: true });
+        await removeLogDir();
       },
     };
   } catch (error) {
     // Keep the log dir of a failed start for diagnosis only when asked to.
-    if (process.env.REWIND_TEST_KEEP_LOGS === undefined) await rm(logDir, { recursive: true, force: true });
+    if (process.env.REWIND_TEST_KEEP_LOGS === undefined) await removeLogDir();
+    else forget();
     throw error;
   }
 }

@@ -11,11 +11,13 @@
 // Each child is its own process group leader (detached), so a kill reaches
 // anything it started too.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { HarnessError } from './harness-error.js';
 
 const OUTPUT_TAIL_CHARS = 8_000;
 const live = new Set<ServerProcess>();
+const scratchDirs = new Set<string>();
 let handlersInstalled = false;
 
 export interface ServerProcessOptions {
@@ -139,6 +141,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** Kills every live server process group at once; synchronous, so it works inside 'exit' handlers. */
 export function killAllNow(): void {
   for (const server of live) signalGroup(server.pid, 'SIGKILL');
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
+}
+
+/** Marks a server's temporary directory for removal if the run ends abruptly (signal, process.exit). */
+export function removeOnExit(dir: string): () => void {
+  installExitHandlers();
+  scratchDirs.add(dir);
+  return () => scratchDirs.delete(dir);
 }
 
 function installExitHandlers(): void {
