@@ -1,0 +1,46 @@
+/**
+ * Errors of the collector, with stable codes and whether a retry helps: an
+ * unreachable source may come back; a lost resume point or a malformed event
+ * will not be fixed by retrying.
+ */
+export interface CollectorErrorContexts {
+  SOURCE_UNREACHABLE: { detail: string };
+  SOURCE_TOO_OLD: { version: string };
+  RESUME_POINT_LOST: { resumeFrom: string; detail: string };
+  STATE_FILE_INVALID: { path: string; detail: string };
+  EVENT_REJECTED: { eventId: string; detail: string };
+  COLLECTOR_STOPPED: Record<string, never>;
+}
+
+export type CollectorErrorCode = keyof CollectorErrorContexts;
+
+const SPECS: { [C in CollectorErrorCode]: { retryable: boolean; message: (c: CollectorErrorContexts[C]) => string } } = {
+  SOURCE_UNREACHABLE: { retryable: true, message: (c) => `the source MongoDB cannot be reached: ${c.detail}` },
+  SOURCE_TOO_OLD: {
+    retryable: false,
+    message: (c) => `the source runs MongoDB ${c.version}; rewind needs 6.0 or newer (showExpandedEvents, pre/post images)`,
+  },
+  RESUME_POINT_LOST: {
+    retryable: false,
+    message: (c) => `the change stream cannot resume from ${c.resumeFrom}: the oplog no longer holds it (${c.detail})`,
+  },
+  STATE_FILE_INVALID: { retryable: false, message: (c) => `${c.path}: invalid collector state: ${c.detail}` },
+  EVENT_REJECTED: { retryable: false, message: (c) => `change event ${c.eventId} cannot be captured: ${c.detail}` },
+  COLLECTOR_STOPPED: { retryable: false, message: () => 'the collector is stopped' },
+};
+
+export class CollectorError<C extends CollectorErrorCode = CollectorErrorCode> extends Error {
+  readonly code: C;
+  readonly context: Readonly<CollectorErrorContexts[C]>;
+  readonly retryable: boolean;
+
+  constructor(code: C, context: CollectorErrorContexts[C], options?: { cause?: unknown }) {
+    const spec = SPECS[code];
+    const causeText = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(`${code}: ${spec.message(context)}${causeText}`, options);
+    this.name = 'CollectorError';
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+    this.retryable = spec.retryable;
+  }
+}

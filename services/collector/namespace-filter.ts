@@ -1,0 +1,41 @@
+/**
+ * Which namespaces are captured: include and exclude patterns over `db.coll`,
+ * where `*` matches any run of characters (`shop.*`, `*.audit`, `shop.orders`).
+ * MongoDB's own databases (admin, local, config) and `system.*` collections
+ * are never captured: they are not user data and cannot be restored into.
+ */
+const SYSTEM_DBS = new Set(['admin', 'local', 'config']);
+
+export interface NamespaceScope {
+  include: readonly string[];
+  exclude: readonly string[];
+}
+
+export const CAPTURE_EVERYTHING: NamespaceScope = { include: ['*'], exclude: [] };
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`, 's');
+}
+
+export class NamespaceFilter {
+  private readonly include: RegExp[];
+  private readonly exclude: RegExp[];
+  private readonly includeDb: RegExp[];
+
+  constructor(scope: NamespaceScope = CAPTURE_EVERYTHING) {
+    this.include = scope.include.map(globToRegExp);
+    this.exclude = scope.exclude.map(globToRegExp);
+    // A database-level event (dropDatabase) concerns every collection of the db: keep it when any include may match there.
+    this.includeDb = scope.include.map((p) => globToRegExp(p.includes('.') ? p.slice(0, p.indexOf('.')) : p));
+  }
+
+  /** `coll` null: a database-level event. */
+  captures(db: string, coll: string | null): boolean {
+    if (SYSTEM_DBS.has(db) || db === '') return false;
+    if (coll === null) return this.includeDb.some((r) => r.test(db));
+    if (coll.startsWith('system.')) return false;
+    const ns = `${db}.${coll}`;
+    return this.include.some((r) => r.test(ns)) && !this.exclude.some((r) => r.test(ns));
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The narrow source ports the collector reads MongoDB through, so that its
+ * logic can be driven by recorded, documented change events in tests and by
+ * the real driver in production (mongo-change-source.ts, mongo-copy-source.ts).
+ */
+import type { Buffer } from 'node:buffer';
+import type { Document, Timestamp } from 'bson';
+
+/** Where a change stream starts. */
+export type StreamStart =
+  /** Resume right after this token (`startAfter`, which also accepts an invalidate's token). */
+  | { kind: 'after'; token: Document }
+  /** Every event at or after this cluster time (`startAtOperationTime`). */
+  | { kind: 'at'; clusterTime: Timestamp };
+
+export interface RawBatch {
+  /** Raw change stream documents in stream order (split-event fragments included, as the server sends them). */
+  events: Document[];
+  /**
+   * The batch's post-batch resume token when the batch was consumed whole:
+   * the stream has seen everything up to it, even when nothing changed. null
+   * when more events are already buffered (the last event's _id is the point).
+   */
+  postBatchResumeToken: Document | null;
+}
+
+export interface ChangeCursor {
+  /** The next batch; waits at most about maxWaitMs and may return no events. */
+  next(maxWaitMs: number): Promise<RawBatch>;
+  close(): Promise<void>;
+}
+
+export interface ChangeSource {
+  /** A short description for logs and status (host, version), without credentials. */
+  describe(): string;
+  open(start: StreamStart): Promise<ChangeCursor>;
+  /** The source's current cluster time: where a fresh stream starts. */
+  currentClusterTime(): Promise<Timestamp>;
+  close(): Promise<void>;
+}
+
+export interface CopyCollection {
+  /** `db.coll` */
+  ns: string;
+  /** Canonical extended JSON of listCollections `options`. */
+  options: Record<string, unknown>;
+  /** Canonical extended JSON of listIndexes. */
+  indexes: Record<string, unknown>[];
+  uuid?: string;
+}
+
+/** Read access for the initial copy. */
+export interface CopySource {
+  /** Every collection the copy should capture (the caller filters by scope). */
+  listCollections(): Promise<CopyCollection[]>;
+  /** Documents as raw BSON bytes in _id order, in batches. */
+  readDocuments(ns: string, options: { batchSize: number; signal?: AbortSignal }): AsyncIterable<Buffer[]>;
+}

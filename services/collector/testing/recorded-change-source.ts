@@ -1,0 +1,156 @@
+/**
+ * A change source that replays a recorded sequence of raw change events (from
+ * the documented corpus, or generated in the corpus's shapes), honouring the
+ * change stream's resume semantics: `startAfter` a token continues right after
+ * that event (or, for a high-water-mark token, after its cluster time),
+ * `startAtOperationTime` starts at the first event at or after that time, and
+ * a resume point older than the retained history fails with
+ * ChangeStreamHistoryLost (code 286), as the server does. It is a recording,
+ * not a database: it answers nothing but the stream.
+ *
+ * Events can be released over time (availableAtMs) to play a live stream.
+ */
+import { Timestamp } from 'bson';
+import type { Document } from 'bson';
+import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from '../source-port.js';
+import { tokenClusterTime } from '../resume-token.js';
+
+export interface RecordedSourceOptions {
+  /** Events per batch. Default 100. */
+  batchSize?: number;
+  /** Index of the oldest event still in the (recorded) oplog; resuming before it loses history. Default 0. */
+  retainedFrom?: number;
+  /** When event i becomes visible (ms since epoch); default: all visible at once. */
+  availableAtMs?: (i: number) => number;
+  /** Fails the next open() calls with these errors first (one per call). */
+  openFailures?: Error[];
+}
+
+export class HistoryLostError extends Error {
+  readonly code = 286;
+  readonly codeName = 'ChangeStreamHistoryLost';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MongoServerError';
+  }
+}
+
+
+function cmpTs(a: Timestamp, b: Timestamp): number {
+  return a.high >>> 0 !== b.high >>> 0 ? (a.high >>> 0) - (b.high >>> 0) : (a.low >>> 0) - (b.low >>> 0);
+}
+
+/** A high-water-mark token in the server's layout prefix: the Timestamp type byte and the cluster time. */
+export function highWaterMarkToken(ts: Timestamp): Document {
+  const hex = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return { _data: `82${hex(ts.high)}${hex(ts.low)}0104` };
+}
+
+export class RecordedChangeSource implements ChangeSource {
+  private readonly events: readonly Document[];
+  private readonly options: RecordedSourceOptions;
+  private readonly openFailures: Error[];
+  /** Cluster time of each event; a split event's later fragments carry their first fragment's. */
+  private readonly times: Timestamp[];
+  opens = 0;
+
+  constructor(events: readonly Document[], options: RecordedSourceOptions = {}) {
+    this.events = events;
+    let last = new Timestamp({ t: 0, i: 0 });
+    this.times = events.map((e) => (last = e.clusterTime instanceof Timestamp ? e.clusterTime : last));
+    this.options = options;
+    this.openFailures = [...(options.openFailures ?? [])];
+  }
+
+  describe(): string {
+    return `recorded change events (${this.events.length})`;
+  }
+
+  private visibleCount(): number {
+    const at = this.options.availableAtMs;
+    if (!at) return this.events.length;
+    const now = Date.now();
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at(mid) <= now) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  currentClusterTime(): Promise<Timestamp> {
+    const visible = this.visibleCount();
+    const base = (visible > 0 ? this.times[visible - 1] : this.times[0]) ?? new Timestamp({ t: 1, i: 0 });
+    // "Now" is just past the newest visible event.
+    return Promise.resolve(visible > 0 ? new Timestamp({ t: base.high, i: (base.low >>> 0) + 1 }) : new Timestamp({ t: base.high, i: 0 }));
+  }
+
+  open(start: StreamStart): Promise<ChangeCursor> {
+    this.opens += 1;
+    const failure = this.openFailures.shift();
+    if (failure) return Promise.reject(failure);
+    const retained = this.options.retainedFrom ?? 0;
+    let from: number;
+    if (start.kind === 'after') {
+      const data: unknown = start.token._data;
+      const exact = this.events.findIndex((e) => (e._id as Document)._data === data);
+      if (exact >= 0) {
+        from = exact + 1;
+      } else {
+        const ts = tokenClusterTime(start.token);
+        if (!ts) return Promise.reject(new Error(`not a resume token: ${JSON.stringify(start.token)}`));
+        from = this.times.findIndex((t) => cmpTs(t, ts) > 0);
+        if (from < 0) from = this.events.length;
+      }
+      if (from < retained) {
+        return Promise.reject(new HistoryLostError('Resume of change stream was not possible, as the resume point may no longer be in the oplog.'));
+      }
+    } else {
+      from = this.times.findIndex((t) => cmpTs(t, start.clusterTime) >= 0);
+      if (from < 0) from = this.events.length;
+      if (from < retained) from = retained;
+    }
+    return Promise.resolve(new RecordedCursor(this, from));
+  }
+
+  /** Batch starting at `from`; waits up to maxWaitMs for events to become visible. */
+  async read(from: number, maxWaitMs: number): Promise<{ events: Document[]; next: number; pbrt: Document | null }> {
+    const deadline = Date.now() + maxWaitMs;
+    let visible = this.visibleCount();
+    while (visible <= from && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(20, maxWaitMs)));
+      visible = this.visibleCount();
+    }
+    const size = this.options.batchSize ?? 100;
+    const end = Math.min(visible, from + size);
+    const events = this.events.slice(from, end);
+    // Like the server: a batch cut by size ends at its last event's token; an exhausted one at the high-water mark.
+    let pbrt: Document | null = null;
+    if (end === visible) pbrt = highWaterMarkToken(await this.currentClusterTime());
+    else if (events.length > 0) pbrt = (events[events.length - 1] as Document)._id as Document;
+    return { events, next: end, pbrt };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class RecordedCursor implements ChangeCursor {
+  constructor(
+    private readonly source: RecordedChangeSource,
+    private position: number,
+  ) {}
+
+  async next(maxWaitMs: number): Promise<RawBatch> {
+    const { events, next, pbrt } = await this.source.read(this.position, maxWaitMs);
+    this.position = next;
+    return { events, postBatchResumeToken: pbrt };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
