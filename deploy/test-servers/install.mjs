@@ -6,6 +6,8 @@
 //   deploy/test-servers/.cache/<server>-<version>/*.jar   (+ .installed marker)
 //   deploy/test-servers/.cache/manifest.json              (read by test/harness)
 //
+// (REWIND_TEST_SERVERS_CACHE=<dir> puts the cache elsewhere.)
+//
 // Plain Node on purpose: it runs before anything is type-checked or built.
 // Idempotent: a server whose marker matches its pom is not resolved again, so
 // a warm run only checks `java -version`. When Java or Maven is missing it
@@ -22,7 +24,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const cacheDir = join(here, '.cache');
+// REWIND_TEST_SERVERS_CACHE moves the cache (e.g. to a CI cache volume); the harness reads the same variable.
+const cacheDir = process.env.REWIND_TEST_SERVERS_CACHE || join(here, '.cache');
 const manifestPath = join(cacheDir, 'manifest.json');
 const MIN_JAVA = 17;
 

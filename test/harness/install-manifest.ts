@@ -13,7 +13,7 @@ import { HarnessError } from './harness-error.js';
 
 export const TEST_SERVERS_DIR = fileURLToPath(new URL('../../deploy/test-servers/', import.meta.url));
 const INSTALLER = join(TEST_SERVERS_DIR, 'install.mjs');
-const MANIFEST = join(TEST_SERVERS_DIR, '.cache', 'manifest.json');
+const MANIFEST = join(process.env.REWIND_TEST_SERVERS_CACHE || join(TEST_SERVERS_DIR, '.cache'), 'manifest.json');
 const POMS = { kafka: join(TEST_SERVERS_DIR, 'kafka', 'pom.xml'), 'mongo-java-server': join(TEST_SERVERS_DIR, 'mongo-java-server', 'pom.xml') };
 
 const installedServer = z.object({
@@ -54,7 +54,7 @@ async function readManifest(): Promise<z.infer<typeof manifestSchema> | undefine
 }
 
 async function isCurrent(manifest: z.infer<typeof manifestSchema>): Promise<boolean> {
-  if (manifest.java === null) return true; // Nothing to refresh until Java exists; install.mjs says so.
+  if (manifest.java === null) return false; // Java may have been installed since: ask again (0.1 s).
   for (const [name, pom] of Object.entries(POMS) as [InstalledServerName, string][]) {
     const entry = manifest.servers[name];
     if (!entry || entry.problem !== undefined) return false;

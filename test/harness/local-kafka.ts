@@ -85,7 +85,8 @@ export async function startLocalKafka(installed: Installed & { ok: true }): Prom
     try {
       await promisify(execFile)(
         'java',
-        [...javaArgs(installed.dir, logDir, '256m'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
+        // C1 only: this JVM lives a second, so compiling for peak speed is wasted.
+        ['-XX:TieredStopAtLevel=1', ...javaArgs(installed.dir, logDir, '256m'), 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
         { timeout: 60_000 },
       );
     } catch (error) {
