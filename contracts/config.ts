@@ -75,7 +75,14 @@ function deepFreeze<T>(value: T): T {
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): Readonly<z.infer<S>> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+    throw new ConfigError(
+      result.error.issues.flatMap((i) =>
+        // One entry per unknown key, its path ending in the key, so a typo is named where it is.
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({ path: [...i.path, k].map(String).join('.'), message: 'unknown key' }))
+          : [{ path: i.path.map(String).join('.'), message: i.message }],
+      ),
+    );
   }
   return deepFreeze(result.data);
 }
