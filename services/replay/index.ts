@@ -1,0 +1,22 @@
+/** The replay engine's public API: pure, streams and values in and out. */
+export { applyUpdateDescription, UpdateApplyError, MAX_ARRAY_PADDING } from './apply-update.js';
+export { applyDocumentEvent, documentKeyOf, isDocumentEvent } from './apply-document.js';
+export type { DocumentOutcome } from './apply-document.js';
+export type { BaseNamespace, BaseSnapshot } from './base-snapshot.js';
+export { emptyBase } from './base-snapshot.js';
+export { compact, DEFAULT_COMPACTION_MEMORY_BYTES } from './compact.js';
+export type { CompactOptions, CompactedNamespace, CompactionResult, CompactionStats } from './compact.js';
+export { DuplicateFilter } from './dedup.js';
+export { ReplayError, REPLAY_ERRORS, isReplayError } from './errors.js';
+export type { ReplayErrorCode } from './errors.js';
+export { eventPosition, namespaceName } from './event-position.js';
+export { FsRunStore } from './fs-run-store.js';
+export { compareKeys } from './key-order.js';
+export { planRestore, restorableWindow, segmentsToSearch, findEventPosition, describeGap, describeWindow } from './plan-restore.js';
+export type { RestorePlan, RestoreTarget } from './plan-restore.js';
+export { ReplayState } from './replay-state.js';
+export type { GapPolicy, ReplayGap, ReplayStats } from './replay-state.js';
+export { MemoryRunStore } from './run-store.js';
+export type { RunStore } from './run-store.js';
+export { alignToTransaction, beforeTransaction, throughTransaction, sameTransaction } from './transaction-boundary.js';
+export type { TargetBoundary } from './transaction-boundary.js';
