@@ -60,8 +60,9 @@ describe('compact', () => {
       let gaps = 0;
       for (const [s, e] of events.entries()) {
         const id = (s * 7919) % 1500;
-        if (e.op === 'delete') truth.has(id) ? truth.delete(id) : gaps++;
-        else if (e.op === 'insert' || truth.has(id)) truth.set(id, s);
+        if (e.op === 'delete') {
+          if (!truth.delete(id)) gaps++;
+        } else if (e.op === 'insert' || truth.has(id)) truth.set(id, s);
         else gaps++;
       }
       const result = await compact({
