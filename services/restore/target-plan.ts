@@ -63,7 +63,9 @@ export async function planTarget(store: BlobStore, catalog: Catalog, target: Res
     throw new RestoreError('OUTSIDE_WINDOW', `${describePosition(position)} is before the restorable window ${windowText}`, { details: { target: describePosition(position), window: windowText } });
   }
   // An ISO time names a whole second, so it is restorable only once the archive is durable through that second's end.
-  if (comparePositions(position, window.latest) > 0) {
+  // Replay folds whole clusterTime groups (a transaction is never split), so the durable
+  // position stands for its whole group.
+  if (comparePositions(position, throughTransaction(window.latest)) > 0) {
     throw new RestoreError('OUTSIDE_WINDOW', `${describePosition(position)} is after the restorable window ${windowText} (the archive is durable up to its end)`, {
       details: { target: describePosition(position), window: windowText },
     });

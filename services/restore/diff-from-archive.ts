@@ -1,0 +1,76 @@
+/**
+ * A whole diff request: flags checked, archive opened, the state at T folded
+ * for the one namespace, the live collection streamed, the report written.
+ */
+import { writeFile } from 'node:fs/promises';
+import { MongoClient } from 'mongodb';
+import { openStateAt } from './archive-state.js';
+import { diffNamespace } from './diff.js';
+import type { DiffReport } from './diff.js';
+import { RestoreError } from './errors.js';
+import { hasWildcard, validateNamespaceName } from './namespace-scope.js';
+import { openArchive } from './open-archive.js';
+import { redactUri } from './restore-from-archive.js';
+import { targetCollection, targetFailed } from './target-collections.js';
+import { targetFromFlags } from './target-options.js';
+
+export interface DiffRequest {
+  archiveDir: string;
+  ns: string;
+  at?: string;
+  liveUri: string;
+  liveNs?: string;
+  out?: string;
+  maxKeys?: number;
+  batchSize?: number;
+  tempDir?: string;
+  onProgress?: (compared: number) => void;
+}
+
+export async function diffFromArchive(req: DiffRequest): Promise<DiffReport> {
+  if (hasWildcard(req.ns)) throw new RestoreError('BAD_OPTIONS', '--ns of diff names one collection (no wildcard)');
+  validateNamespaceName(req.ns, '--ns');
+  if (req.liveNs !== undefined) validateNamespaceName(req.liveNs, '--live-ns');
+  const target = targetFromFlags(req.at === undefined ? {} : { at: req.at });
+  const archive = await openArchive(req.archiveDir);
+  const state = await openStateAt({
+    store: archive.store,
+    catalog: archive.catalog,
+    target,
+    verifyNamespaces: (ns) => ns === req.ns,
+    ...(req.tempDir ? { tempDir: req.tempDir } : {}),
+  });
+  try {
+    if (!state.namespaces.includes(req.ns)) {
+      throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(req.ns)} does not exist in the archive at ${state.position.seconds}.${state.position.increment}.${state.position.index} (known: ${state.namespaces.join(', ') || 'none'})`, { details: { ns: req.ns } });
+    }
+    const client = new MongoClient(req.liveUri, { serverSelectionTimeoutMS: 15_000 });
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw targetFailed(`connecting to ${redactUri(req.liveUri)}`, cause);
+    }
+    try {
+      const report = await diffNamespace({
+        source: state.namespace(req.ns),
+        position: state.position,
+        live: targetCollection(client, req.liveNs ?? req.ns),
+        ...(req.batchSize ? { batchSize: req.batchSize } : {}),
+        ...(req.maxKeys ? { maxKeys: req.maxKeys } : {}),
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      });
+      if (req.out) {
+        try {
+          await writeFile(req.out, `${JSON.stringify(report, null, 2)}\n`);
+        } catch (cause) {
+          throw new RestoreError('BAD_OPTIONS', `cannot write the report to ${req.out}`, { cause });
+        }
+      }
+      return report;
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await state.close();
+  }
+}

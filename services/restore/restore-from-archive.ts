@@ -1,0 +1,126 @@
+/**
+ * A whole restore request, as the CLI (and later the API) makes it: every
+ * flag is checked first, then the archive is opened and the state at T
+ * prepared (which verifies the files it needs), then the destination is
+ * connected and the job runs. Any refusal happens before the first write.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { openStateAt } from './archive-state.js';
+import { keyFromText } from './document-keys.js';
+import { readKeysFromReport } from './diff-report.js';
+import { RestoreError } from './errors.js';
+import { parseFilter } from './filter.js';
+import type { NamespaceMapping } from './namespace-scope.js';
+import { openArchive } from './open-archive.js';
+import { RESTORE_MODES } from './plan-actions.js';
+import type { RestoreMode } from './plan-actions.js';
+import { runRestore } from './restore-job.js';
+import type { RestoreReport } from './restore-job.js';
+import { targetFromFlags } from './target-options.js';
+import type { TargetFlags } from './target-options.js';
+import { targetFailed } from './target-collections.js';
+
+export interface RestoreRequest {
+  archiveDir: string;
+  target: TargetFlags;
+  mode: string;
+  dryRun: boolean;
+  namespaces: string[];
+  filter?: string;
+  ids: string[];
+  keysFrom?: string;
+  /** Destination URI; absent means in place (sourceUri). */
+  targetUri?: string;
+  sourceUri?: string;
+  nsFrom: string[];
+  nsTo: string[];
+  confirmSource: boolean;
+  jobId?: string;
+  jobDir?: string;
+  parallel?: number;
+  batchSize?: number;
+  tempDir?: string;
+  onProgress?: (event: { ns: string; processed: number; total: number | null }) => void;
+}
+
+export const DEFAULT_JOB_DIR = join(homedir(), '.rewind', 'restore-jobs');
+
+/** A URI without its password, for job parameters and reports. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreReport> {
+  // 1. Flags.
+  if (!(RESTORE_MODES as readonly string[]).includes(req.mode)) {
+    throw new RestoreError('BAD_OPTIONS', `--mode must be one of ${RESTORE_MODES.join(', ')}, got ${JSON.stringify(req.mode)}`);
+  }
+  const mode = req.mode as RestoreMode;
+  const filter = req.filter === undefined ? undefined : parseFilter(req.filter);
+  const ids = req.ids.length ? req.ids.map(keyFromText) : undefined;
+  if (ids && req.keysFrom) throw new RestoreError('BAD_OPTIONS', 'give --id or --keys-from, not both');
+  if (req.nsFrom.length !== req.nsTo.length) throw new RestoreError('BAD_OPTIONS', `--ns-from and --ns-to come in pairs (got ${req.nsFrom.length} and ${req.nsTo.length})`);
+  const mappings: NamespaceMapping[] = req.nsFrom.map((from, i) => ({ from, to: req.nsTo[i] as string }));
+  const report = req.keysFrom ? await readKeysFromReport(req.keysFrom, mode) : null;
+  let target = targetFromFlags(req.target);
+  if (report && target.kind === 'latest') target = { kind: 'position', position: `${report.at.seconds}.${report.at.increment}.${report.at.index}` };
+  const destination = req.targetUri ?? req.sourceUri;
+  if (!destination) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source <uri> / REWIND_SOURCE_URI for an in-place restore)');
+  const inPlace = req.targetUri === undefined || (req.sourceUri !== undefined && req.targetUri === req.sourceUri);
+  const archive = await openArchive(req.archiveDir);
+  const jobDir = resolve(req.jobDir ?? DEFAULT_JOB_DIR);
+  if (isInside(jobDir, archive.root)) throw new RestoreError('BAD_OPTIONS', `the job folder ${jobDir} is inside the archive; a restore never writes into the archive`);
+
+  // 2. The state at T (verifies every file it will read).
+  const namespaces = report ? [report.ns] : req.namespaces;
+  const state = await openStateAt({ store: archive.store, catalog: archive.catalog, target, ...(req.tempDir ? { tempDir: req.tempDir } : {}) });
+  try {
+    // 3. The destination, then the job.
+    const client = new MongoClient(destination, { serverSelectionTimeoutMS: 15_000 });
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw targetFailed(`connecting to ${redactUri(destination)}`, cause);
+    }
+    try {
+      return await runRestore({
+        state,
+        client,
+        inPlace,
+        confirmSource: req.confirmSource,
+        mode,
+        dryRun: req.dryRun,
+        namespaces,
+        mappings,
+        ...(filter ? { filter } : {}),
+        ...(ids ? { ids } : {}),
+        ...(report ? { keysByNamespace: new Map([[report.ns, report.keys]]) } : {}),
+        jobDir: req.dryRun ? null : jobDir,
+        ...(req.jobId ? { jobId: req.jobId } : {}),
+        jobParams: {
+          archive: archive.root,
+          destination: redactUri(destination),
+          target,
+          filter: req.filter ?? null,
+          ids: req.ids,
+          keysFrom: req.keysFrom ?? null,
+          mappings,
+        },
+        ...(req.parallel ? { parallel: req.parallel } : {}),
+        ...(req.batchSize ? { batchSize: req.batchSize } : {}),
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await state.close();
+  }
+}
