@@ -2,7 +2,8 @@
  * A change source that replays a recorded sequence of raw change events (from
  * the documented corpus, or generated in the corpus's shapes), honouring the
  * change stream's resume semantics: `startAfter` a token continues right after
- * that event (or, for a high-water-mark token, after its cluster time),
+ * that event (or, for a high-water-mark token, at its cluster time: such a token
+ * sorts before the events of its time),
  * `startAtOperationTime` starts at the first event at or after that time, and
  * a resume point older than the retained history fails with
  * ChangeStreamHistoryLost (code 286), as the server does. It is a recording,
@@ -77,14 +78,20 @@ export class RecordedChangeSource implements ChangeSource {
       if (at(mid) <= now) lo = mid + 1;
       else hi = mid;
     }
+    // A transaction becomes visible whole (its events share one clusterTime), as on a server.
+    while (lo > 0 && lo < this.events.length && cmpTs(this.times[lo] as Timestamp, this.times[lo - 1] as Timestamp) === 0) lo -= 1;
     return lo;
   }
 
   currentClusterTime(): Promise<Timestamp> {
-    const visible = this.visibleCount();
+    return Promise.resolve(this.clusterTimeAt(this.visibleCount()));
+  }
+
+  /** "Now" once `visible` events exist: just past the newest of them. */
+  private clusterTimeAt(visible: number): Timestamp {
     const base = (visible > 0 ? this.times[visible - 1] : this.times[0]) ?? new Timestamp({ t: 1, i: 0 });
     // "Now" is just past the newest visible event.
-    return Promise.resolve(visible > 0 ? new Timestamp({ t: base.high, i: (base.low >>> 0) + 1 }) : new Timestamp({ t: base.high, i: 0 }));
+    return visible > 0 ? new Timestamp({ t: base.high, i: (base.low >>> 0) + 1 }) : new Timestamp({ t: base.high, i: 0 });
   }
 
   open(start: StreamStart): Promise<ChangeCursor> {
@@ -101,7 +108,8 @@ export class RecordedChangeSource implements ChangeSource {
       } else {
         const ts = tokenClusterTime(start.token);
         if (!ts) return Promise.reject(new Error(`not a resume token: ${JSON.stringify(start.token)}`));
-        from = this.times.findIndex((t) => cmpTs(t, ts) > 0);
+        // A high-water-mark token sorts before the events of its cluster time: they come next.
+        from = this.times.findIndex((t) => cmpTs(t, ts) >= 0);
         if (from < 0) from = this.events.length;
       }
       if (from < retained) {
@@ -128,7 +136,7 @@ export class RecordedChangeSource implements ChangeSource {
     const events = this.events.slice(from, end);
     // Like the server: a batch cut by size ends at its last event's token; an exhausted one at the high-water mark.
     let pbrt: Document | null = null;
-    if (end === visible) pbrt = highWaterMarkToken(await this.currentClusterTime());
+    if (end === visible) pbrt = highWaterMarkToken(this.clusterTimeAt(visible));
     else if (events.length > 0) pbrt = (events[events.length - 1] as Document)._id as Document;
     return { events, next: end, pbrt };
   }

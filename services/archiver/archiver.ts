@@ -1,0 +1,368 @@
+/**
+ * The archiver: event log → segments (rolled by size and by age) → catalog,
+ * with the resume token and the durable position committed in the same
+ * atomic catalog update as the segment holding the events they cover, and the
+ * log's own position (Kafka offsets) committed only after that. Builds the
+ * first base snapshot from the initial copy, compacts on a schedule or after a
+ * volume of events, and applies retention.
+ *
+ * Re-delivered events (a restarted Kafka consumer, a collector that resumed
+ * from an older point) are absorbed by position: the log is in one total
+ * order, so an event at or before the last archived position is a duplicate.
+ */
+import { INDEX_MAX, comparePositions, formatPosition, parsePosition, position } from '../../contracts/index.js';
+import type { Catalog, ChangeEvent, CollectionMetadata, Position, SegmentEntry } from '../../contracts/index.js';
+import { SegmentWriter, isArchiveError } from '../archive/index.js';
+import type { LogCursor } from '../eventlog/event-log.js';
+import type { Checkpoint, LogRecord } from '../eventlog/log-record.js';
+import type { ArchiverOptions } from './archiver-options.js';
+import { buildBase } from './base-builder.js';
+import { CopyBuilder } from './copy-builder.js';
+import { minCursor } from './cursor-order.js';
+import { planRetention } from './retention.js';
+
+export type ArchiverState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
+
+export interface ArchiverStatus {
+  state: ArchiverState;
+  durable: string | null;
+  eventsArchived: number;
+  duplicatesDropped: number;
+  segmentsWritten: number;
+  openSegment: { events: number; bytes: number } | null;
+  copy: { copyId: string; documents: number } | null;
+  lastCommitAt: string | null;
+  lastCompactionAt: string | null;
+  lastError: string | null;
+}
+
+const eventPos = (e: ChangeEvent): Position => position(e.seconds, e.increment, e.index);
+
+/** The last position before `p`'s clusterTime group: compaction never splits a transaction still arriving. */
+function wholeTransactionsUpTo(p: Position): Position {
+  if (p.index === INDEX_MAX) return p;
+  if (p.increment > 0) return position(p.seconds, p.increment - 1, INDEX_MAX);
+  return p.seconds > 0 ? position(p.seconds - 1, 0xffff_ffff, INDEX_MAX) : position(0, 0, 0);
+}
+
+export class Archiver {
+  private readonly o: ArchiverOptions;
+  private readonly log: ArchiverOptions['log'];
+  private state: ArchiverState = 'idle';
+  private stopRequested = false;
+  private runPromise: Promise<void> | null = null;
+
+  private segment: SegmentWriter | null = null;
+  private segmentOpenedAt = 0;
+  private lastArchived: Position | null = null;
+  private committedDurable: Position | null = null;
+  private pendingCheckpoint: Checkpoint | null = null;
+  private handledCursor: LogCursor | null = null;
+  private committedCursor: LogCursor | null = null;
+  private copy: CopyBuilder | null = null;
+  private copyMetadata: CollectionMetadata[] = [];
+  /** While a copy is being built, the log may not forget anything from its start (a crash must see it again). */
+  private copyFloor: LogCursor | null = null;
+  private lastProgressCommit = 0;
+  private lastCompactionCheck = 0;
+  private eventsSinceSnapshot = 0;
+  private readonly stats = { eventsArchived: 0, duplicatesDropped: 0, segmentsWritten: 0, lastCommitAt: null as string | null, lastCompactionAt: null as string | null, lastError: null as string | null };
+
+  constructor(options: ArchiverOptions) {
+    this.o = options;
+    this.log = options.log.child({ component: 'archiver' });
+  }
+
+  status(): ArchiverStatus {
+    return {
+      state: this.state,
+      durable: this.committedDurable ? formatPosition(this.committedDurable) : null,
+      ...this.stats,
+      openSegment: this.segment ? { events: this.segment.count, bytes: this.segment.bytesWritten } : null,
+      copy: this.copy ? { copyId: this.copy.copyId, documents: this.copy.documents } : null,
+    };
+  }
+
+  run(): Promise<void> {
+    this.runPromise ??= this.loop();
+    return this.runPromise;
+  }
+
+  /** Drains: finishes the records in hand, rolls the open segment, commits, then closes the log consumer. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    if (this.runPromise) await this.runPromise.catch(() => undefined);
+  }
+
+  private setState(next: ArchiverState, detail: Record<string, unknown> = {}): void {
+    const from = this.state;
+    this.state = next;
+    this.log[next === 'failed' ? 'error' : 'info']({ from, to: next, ...detail }, `archiver ${from} → ${next}`);
+  }
+
+  private async loop(): Promise<void> {
+    this.setState('running');
+    await this.o.catalog.init(this.o.sourceId);
+    await this.o.catalog.acquire();
+    try {
+      const catalog = await this.o.catalog.read();
+      this.committedDurable = catalog.durable ? parsePosition(catalog.durable) : null;
+      this.lastArchived = this.committedDurable;
+      this.eventsSinceSnapshot = this.countEventsSinceSnapshot(catalog);
+      const pollWait = this.o.pollWaitMs ?? 200;
+      while (!this.stopRequested) {
+        const delivery = await this.o.consumer.poll(pollWait);
+        if (delivery) {
+          for (const record of delivery.records) await this.handle(record);
+          this.handledCursor = delivery.cursor;
+        }
+        await this.maintain();
+        if (!delivery && this.o.logEnded?.()) break;
+      }
+      this.setState('draining');
+      await this.roll('drain');
+      await this.commitProgress(true);
+      await this.copy?.abort();
+      this.copy = null;
+      this.setState('stopped', { durable: this.committedDurable ? formatPosition(this.committedDurable) : null });
+    } catch (err) {
+      this.stats.lastError = err instanceof Error ? err.message : String(err);
+      await this.segment?.abort().catch(() => undefined);
+      await this.copy?.abort().catch(() => undefined);
+      this.setState('failed', { err });
+      throw err;
+    } finally {
+      await this.o.consumer.close().catch(() => undefined);
+      await this.o.catalog.release().catch(() => undefined);
+    }
+  }
+
+  private async handle(record: LogRecord): Promise<void> {
+    switch (record.kind) {
+      case 'event':
+        return this.append(record.event);
+      case 'checkpoint': {
+        const cp = record.checkpoint;
+        const at = parsePosition(cp.durable);
+        if (this.committedDurable && comparePositions(at, this.committedDurable) <= 0) return;
+        if (!this.pendingCheckpoint || comparePositions(at, parsePosition(this.pendingCheckpoint.durable)) > 0) this.pendingCheckpoint = cp;
+        return;
+      }
+      case 'copy-start':
+        await this.copy?.abort();
+        this.copy = new CopyBuilder(this.o.store, record.copyId, record.at, this.o.codec);
+        this.copyMetadata = [];
+        this.copyFloor = this.handledCursor ?? this.committedCursor;
+        this.log.info({ copyId: record.copyId, at: record.at }, 'initial copy arriving');
+        return;
+      case 'copy-collection':
+        if (this.copy?.copyId !== record.copyId) return;
+        this.copy.addCollection(record.metadata);
+        this.copyMetadata.push(record.metadata);
+        return;
+      case 'copy-documents':
+        if (this.copy?.copyId !== record.copyId) return;
+        return this.copy.addDocuments(record.ns, record.documents);
+      case 'copy-end':
+        if (this.copy?.copyId !== record.copyId) return;
+        return this.finishCopy(parsePosition(record.at));
+      case 'gap':
+        return this.recordGap(record.from, record.reason);
+    }
+  }
+
+  private async append(event: ChangeEvent): Promise<void> {
+    const at = eventPos(event);
+    if (this.lastArchived && comparePositions(at, this.lastArchived) <= 0) {
+      this.stats.duplicatesDropped += 1;
+      return;
+    }
+    if (!this.segment) {
+      this.segment = new SegmentWriter(this.o.store, { codec: this.o.codec });
+      this.segmentOpenedAt = Date.now();
+    }
+    await this.segment.append(event);
+    this.lastArchived = at;
+    this.stats.eventsArchived += 1;
+    this.eventsSinceSnapshot += 1;
+  }
+
+  /** Rolls by size or age; commits progress without events; compacts and applies retention when due. */
+  private async maintain(): Promise<void> {
+    const now = Date.now();
+    if (this.segment && (this.segment.bytesWritten >= this.o.segmentMaxBytes || now - this.segmentOpenedAt >= this.o.segmentMaxAgeMs)) {
+      await this.roll(this.segment.bytesWritten >= this.o.segmentMaxBytes ? 'size' : 'age');
+    } else if (!this.segment && now - this.lastProgressCommit >= this.o.segmentMaxAgeMs) {
+      await this.commitProgress(false);
+    }
+    if (now - this.lastCompactionCheck >= 1000) {
+      this.lastCompactionCheck = now;
+      await this.compactIfDue();
+      await this.applyRetention();
+    }
+  }
+
+  /** Makes the open segment durable, then commits it with the covered resume point in one catalog update. */
+  private async roll(reason: string): Promise<void> {
+    let entry: SegmentEntry | null = null;
+    if (this.segment && this.segment.count > 0) {
+      entry = await this.segment.finish();
+      this.stats.segmentsWritten += 1;
+      this.log.info({ reason, segment: entry.id, events: entry.count, bytes: entry.file.bytes, first: entry.first, last: entry.last }, 'segment written');
+    } else {
+      await this.segment?.abort();
+    }
+    this.segment = null;
+    await this.commitCatalog(entry);
+  }
+
+  private async commitProgress(force: boolean): Promise<void> {
+    if (!force && !this.pendingCheckpoint) {
+      this.lastProgressCommit = Date.now();
+      return this.commitLog();
+    }
+    await this.commitCatalog(null);
+  }
+
+  private async commitCatalog(entry: SegmentEntry | null): Promise<void> {
+    const cp = this.pendingCheckpoint;
+    if (entry || cp) {
+      await this.o.catalog.update((draft) => {
+        if (entry) draft.segments.push(entry);
+        if (cp) {
+          const at = parsePosition(cp.durable);
+          if (!draft.durable || comparePositions(at, parsePosition(draft.durable)) > 0) {
+            draft.durable = cp.durable;
+            draft.resumeToken = cp.resumeToken;
+          }
+        }
+        // Events whose checkpoint has not arrived yet are archived, but the resume point stays before them.
+      });
+      if (cp) this.committedDurable = parsePosition(cp.durable);
+      this.pendingCheckpoint = null;
+      this.stats.lastCommitAt = new Date().toISOString();
+    }
+    this.lastProgressCommit = Date.now();
+    await this.commitLog();
+  }
+
+  /** Tells the log what is durable: everything handled, but never past the start of a copy still being built. */
+  private async commitLog(): Promise<void> {
+    if (!this.handledCursor) return;
+    // copyFloor stays set from copy-start until the base built from the copy is in the catalog.
+    const target = this.copy || this.copyFloor ? this.copyFloor : this.handledCursor;
+    if (!target || (this.committedCursor && minCursor(target, this.committedCursor) === target)) return;
+    await this.o.consumer.commit(target);
+    this.committedCursor = target;
+  }
+
+  private async finishCopy(end: Position): Promise<void> {
+    const copy = this.copy;
+    if (!copy) return;
+    const raw = await copy.finish();
+    this.copy = null;
+    // The events up to the copy's end must be in catalogued segments before they are folded in.
+    await this.roll('copy-end');
+    const catalog = await this.o.catalog.read();
+    const built = await buildBase({
+      store: this.o.store,
+      catalog,
+      base: { position: parsePosition(copy.at), namespaces: raw },
+      upTo: end,
+      kind: 'initial-copy',
+      codec: this.o.codec,
+      memoryBytes: this.o.compaction.memoryBytes,
+      ...(this.o.compaction.tempDir ? { tempDir: this.o.compaction.tempDir } : {}),
+      onGap: 'record',
+    });
+    const metadata = this.copyMetadata;
+    await this.o.catalog.update((draft) => {
+      draft.snapshots.push(built.entry);
+      const names = new Set(metadata.map((m) => m.ns));
+      draft.collections = [...draft.collections.filter((c) => !names.has(c.ns)), ...metadata];
+      for (const gap of draft.gaps) if (gap.to === undefined) gap.to = built.entry.position;
+    });
+    for (const ns of raw) for (const f of ns.files) await this.o.store.delete(f.path);
+    this.eventsSinceSnapshot = 0;
+    this.copyFloor = null;
+    this.log.info(
+      { copyId: copy.copyId, snapshot: built.entry.id, position: built.entry.position, documents: copy.documents, eventsFolded: built.eventsApplied },
+      'initial copy became the base snapshot',
+    );
+  }
+
+  private async recordGap(from: string, reason: string): Promise<void> {
+    await this.roll('gap');
+    await this.copy?.abort();
+    this.copy = null;
+    this.copyFloor = null;
+    await this.o.catalog.update((draft) => {
+      draft.gaps.push({ from, reason, recordedAt: new Date().toISOString() });
+    });
+    this.log.fatal({ from, reason }, 'GAP recorded in the catalog: nothing between this point and the next base snapshot can be restored');
+  }
+
+  private countEventsSinceSnapshot(catalog: Catalog): number {
+    const newest = catalog.snapshots.map((s) => parsePosition(s.position)).sort(comparePositions).at(-1);
+    return catalog.segments.filter((s) => !newest || comparePositions(parsePosition(s.first), newest) > 0).reduce((n, s) => n + s.count, 0);
+  }
+
+  private async compactIfDue(): Promise<void> {
+    const policy = this.o.compaction;
+    if (policy.everyMs === null && policy.afterEvents === null) return;
+    if (this.copy) return;
+    const catalog = await this.o.catalog.read();
+    if (!catalog.durable || catalog.snapshots.length === 0) return;
+    if (catalog.gaps.some((g) => g.to === undefined)) return;
+    const newest = [...catalog.snapshots].sort((a, b) => comparePositions(parsePosition(a.position), parsePosition(b.position))).at(-1);
+    if (!newest) return;
+    const basePos = parsePosition(newest.position);
+    const upTo = wholeTransactionsUpTo(parsePosition(catalog.durable));
+    if (comparePositions(upTo, basePos) <= 0) return;
+    const byTime = policy.everyMs !== null && (Date.now() / 1000 - basePos.seconds) * 1000 >= policy.everyMs;
+    const byVolume = policy.afterEvents !== null && this.eventsSinceSnapshot >= policy.afterEvents;
+    if (!byTime && !byVolume) return;
+    if (catalog.segments.every((s) => comparePositions(parsePosition(s.last), basePos) <= 0)) return;
+    const started = Date.now();
+    try {
+      const built = await buildBase({
+        store: this.o.store,
+        catalog,
+        base: { position: basePos, namespaces: newest.namespaces },
+        upTo,
+        kind: 'compaction',
+        codec: this.o.codec,
+        memoryBytes: policy.memoryBytes,
+        ...(policy.tempDir ? { tempDir: policy.tempDir } : {}),
+        onGap: 'throw',
+      });
+      await this.o.catalog.update((draft) => {
+        draft.snapshots.push(built.entry);
+      });
+      this.eventsSinceSnapshot = 0;
+      this.stats.lastCompactionAt = new Date().toISOString();
+      this.log.info({ snapshot: built.entry.id, position: built.entry.position, events: built.eventsApplied, ms: Date.now() - started, reason: byVolume ? 'volume' : 'schedule' }, 'compacted into a new base snapshot');
+    } catch (err) {
+      // A failed compaction loses nothing (the segments stay); it is reported and tried again later.
+      this.stats.lastError = err instanceof Error ? err.message : String(err);
+      this.log.error({ err }, 'compaction failed; the archive is unchanged');
+      if (isArchiveError(err) && !err.retryable) this.eventsSinceSnapshot = 0;
+    }
+  }
+
+  private async applyRetention(): Promise<void> {
+    if (this.o.retention.windowMs === null) return;
+    const catalog = await this.o.catalog.read();
+    const plan = planRetention(catalog, this.o.retention.windowMs, Date.now());
+    if (plan.snapshots.length === 0 && plan.segments.length === 0) return;
+    const dropSnapshots = new Set(plan.snapshots.map((s) => s.id));
+    const dropSegments = new Set(plan.segments.map((s) => s.id));
+    // Catalog first: a crash afterwards leaves unreferenced files, never a catalog naming missing ones.
+    await this.o.catalog.update((draft) => {
+      draft.snapshots = draft.snapshots.filter((s) => !dropSnapshots.has(s.id));
+      draft.segments = draft.segments.filter((s) => !dropSegments.has(s.id));
+    });
+    for (const f of plan.files) await this.o.store.delete(f.path);
+    this.log.info({ snapshots: plan.snapshots.length, segments: plan.segments.length, files: plan.files.length }, 'retention removed what no point in the window needs');
+  }
+}
