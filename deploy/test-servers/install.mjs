@@ -18,7 +18,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -31,7 +31,12 @@ const MIN_JAVA = 17;
 
 /** The servers, each resolved by its own pom; `versionProperty` names the pom property holding its version. */
 const servers = [
-  { name: 'kafka', pom: join(here, 'kafka', 'pom.xml'), versionProperty: 'kafka.version' },
+  {
+    name: 'kafka',
+    pom: join(here, 'kafka', 'pom.xml'),
+    versionProperty: 'kafka.version',
+    launcher: join(here, 'kafka', 'ExitWithParent.java'),
+  },
   {
     name: 'mongo-java-server',
     pom: join(here, 'mongo-java-server', 'pom.xml'),
@@ -115,6 +120,42 @@ async function resolveJars(server, facts, dir) {
   }
 }
 
+/**
+ * Compiles a server's launcher (a single Java source file) once, so starting a
+ * server skips the 1.5-3 s that a source-file launch spends in javac. Returns
+ * the class folder, or undefined when javac is missing: the harness then
+ * launches the source file directly (`java -cp <jars> File.java`).
+ */
+async function compileLauncher(server, jarsDir) {
+  const source = await readFile(server.launcher);
+  const sha = createHash('sha256').update(source).digest('hex');
+  const name = basename(server.launcher, '.java');
+  const dir = join(cacheDir, 'launchers', `${name}-${sha.slice(0, 16)}`);
+  const marker = await readMarker(dir);
+  if (marker?.sourceSha256 === sha) return { classes: dir, mainClass: name, sourceSha256: sha };
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  try {
+    await run('javac', ['-d', partial, '-cp', join(jarsDir, '*'), server.launcher], { timeout: 120_000 });
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    if (error && error.code === 'ENOENT') {
+      say(`${name}.java: javac not found; the server will be launched from source (slower start)`);
+      return { sourceSha256: sha };
+    }
+    throw error;
+  }
+  await writeFile(join(partial, '.installed'), `${JSON.stringify({ sourceSha256: sha })}\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir).catch(async (error) => {
+    // A parallel install finished the same folder first.
+    await rm(partial, { recursive: true, force: true });
+    if ((await readMarker(dir))?.sourceSha256 !== sha) throw error;
+  });
+  say(`${name}.java: compiled`);
+  return { classes: dir, mainClass: name, sourceSha256: sha };
+}
+
 async function writeManifest(manifest) {
   await mkdir(cacheDir, { recursive: true });
   const temporary = `${manifestPath}.${process.pid}`;
@@ -140,11 +181,11 @@ async function main() {
   for (const server of servers) {
     const facts = await pomFacts(server);
     const dir = join(cacheDir, `${server.name}-${facts.version}`);
-    const entry = { version: facts.version, pomSha256: facts.pomSha256, dir, ...(server.launcher ? { launcher: server.launcher } : {}) };
+    const entry = { version: facts.version, pomSha256: facts.pomSha256, dir, launcher: server.launcher };
     const marker = await readMarker(dir);
     if (marker?.pomSha256 === facts.pomSha256) {
       say(`${server.name} ${facts.version}: cached (${await jarCount(dir)} jars in ${dir})`);
-      manifest.servers[server.name] = entry;
+      manifest.servers[server.name] = { ...entry, ...(await compileLauncher(server, dir)) };
       continue;
     }
     if (!mavenChecked) {
@@ -164,7 +205,7 @@ async function main() {
     try {
       await resolveJars(server, facts, dir);
       say(`${server.name} ${facts.version}: installed ${await jarCount(dir)} jars in ${((Date.now() - begun) / 1000).toFixed(1)} s`);
-      manifest.servers[server.name] = entry;
+      manifest.servers[server.name] = { ...entry, ...(await compileLauncher(server, dir)) };
     } catch (error) {
       failed = true;
       const detail = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n') || String(error);

@@ -18,11 +18,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let installState: Promise<InstallState> | undefined;
   const install = (): Promise<InstallState> => (installState ??= loadInstallState());
 
-  const [kafka, mongo] = await Promise.allSettled([chooseKafka(install), chooseMongo(install)]);
+  const timings: string[] = [];
+  const timed = async <T>(label: string, chosen: Promise<T>): Promise<T> => {
+    const begun = Date.now();
+    try {
+      return await chosen;
+    } finally {
+      timings.push(`${label} ${((Date.now() - begun) / 1000).toFixed(1)} s`);
+    }
+  };
+  const [kafka, mongo] = await Promise.allSettled([timed('kafka', chooseKafka(install)), timed('mongo', chooseMongo(install))]);
   const stops = [kafka, mongo].flatMap((chosen) => (chosen.status === 'fulfilled' ? [chosen.value.stop] : []));
   const teardown = async (): Promise<void> => {
+    const stopping = Date.now();
     await Promise.allSettled(stops.map((stop) => stop()));
     killAllNow();
+    console.log(`test servers: stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
   };
   if (kafka.status === 'rejected' || mongo.status === 'rejected') {
     await teardown();
@@ -32,6 +43,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const servers: TestServers = { kafka: kafka.value.server, wire: mongo.value.wire, replica: mongo.value.replica };
   project.provide(TEST_SERVERS_KEY, servers);
   for (const note of [...kafka.value.notes, ...mongo.value.notes]) console.log(`test servers: ${note}`);
-  console.log(`test servers: ${formatBanner(servers)} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`test servers: ${formatBanner(servers)} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${timings.join(', ')})`);
   return teardown;
 }

@@ -2,8 +2,8 @@
 // enabled, launched by deploy/test-servers/mongo-java-server/MongoStandIn.java
 // on a port the OS picks (it prints the port; no race for a free one).
 // For CRUD only: see ../shared/TEST-INFRA.md for what it may be trusted with.
-import { join } from 'node:path';
 import type { Installed } from './install-manifest.js';
+import { launcherArgs } from './install-manifest.js';
 import type { MongoWireServer } from './server-info.js';
 import { ServerProcess } from './server-process.js';
 
@@ -15,7 +15,6 @@ export interface RunningStandIn {
 }
 
 export async function startMongoStandIn(installed: Installed & { ok: true }): Promise<RunningStandIn> {
-  if (installed.launcher === undefined) throw new Error('the install manifest names no MongoStandIn.java launcher');
   const child = new ServerProcess({
     name: 'mongo-java-server',
     command: 'java',
@@ -24,9 +23,7 @@ export async function startMongoStandIn(installed: Installed & { ok: true }): Pr
       '-Xmx1g',
       '-XX:+UseG1GC',
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-      '-cp',
-      join(installed.dir, '*'),
-      installed.launcher,
+      ...launcherArgs(installed),
       '0',
     ],
   });

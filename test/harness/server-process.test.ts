@@ -1,10 +1,9 @@
 // How test-server processes end: on stop(), on early exit, and when the
 // process that started them dies without cleaning up (SIGKILL).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from './harness-error.js';
-import { loadInstallState } from './install-manifest.js';
+import { launcherArgs, loadInstallState } from './install-manifest.js';
 import { ServerProcess } from './server-process.js';
 
 function alive(pid: number): boolean {
@@ -56,18 +55,11 @@ describe('server processes', () => {
 
   it('the MongoDB stand-in exits when the process that started it is SIGKILLed', async (context) => {
     const installed = (await loadInstallState()).server('mongo-java-server');
-    if (!installed.ok || installed.launcher === undefined) {
-      context.skip(`mongo-wire: none (${installed.ok ? 'no launcher in the install manifest' : installed.reason})`);
-    }
+    if (!installed.ok) return context.skip(`mongo-wire: none (${installed.reason})`);
     // A stand-in parent: starts the Java launcher with a stdin pipe, reports its pid, then waits.
+    const javaArgs = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', ...launcherArgs(installed), '0'];
     const parentScript = `
-      const java = require('node:child_process').spawn('java', ${JSON.stringify([
-        '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-        '-cp',
-        join(installed.ok ? installed.dir : '', '*'),
-        installed.ok ? (installed.launcher ?? '') : '',
-        '0',
-      ])}, { stdio: ['pipe', 'pipe', 'inherit'] });
+      const java = require('node:child_process').spawn('java', ${JSON.stringify(javaArgs)}, { stdio: ['pipe', 'pipe', 'inherit'] });
       java.stdout.on('data', (chunk) => { if (String(chunk).includes('ready')) console.log('java=' + java.pid); });
       setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'pipe'] });
