@@ -15,8 +15,8 @@ import {
 } from '../../contracts/index.js';
 import type { ChangeEvent, Position, SegmentEntry } from '../../contracts/index.js';
 import { ArchiveError } from './archive-errors.js';
-import { ContainerWriter, DEFAULT_CODEC } from './avro-container.js';
-import type { Codec, ContainerWriterOptions } from './avro-container.js';
+import { ContainerWriter, DEFAULT_CODEC } from './container-writer.js';
+import type { Codec, ContainerWriterOptions } from './container-writer.js';
 import type { BlobStore } from './blob-store.js';
 import { namespaceName } from './namespaces.js';
 

@@ -6,15 +6,15 @@
 import { snapshotRecordType } from '../../contracts/index.js';
 import type { SnapshotNamespace, SnapshotRecord } from '../../contracts/index.js';
 import { ArchiveError } from './archive-errors.js';
-import { readContainer } from './avro-container.js';
+import { readContainerBlocks } from './container-reader.js';
 import type { BlobStore } from './blob-store.js';
 
 export async function* readSnapshotNamespace(store: BlobStore, entry: SnapshotNamespace): AsyncGenerator<SnapshotRecord> {
   let count = 0;
   for (const file of entry.files) {
-    for await (const record of readContainer<SnapshotRecord>(store, file, snapshotRecordType, 'snapshot')) {
-      count++;
-      yield record;
+    for await (const block of readContainerBlocks<SnapshotRecord>(store, file, snapshotRecordType, 'snapshot')) {
+      count += block.length;
+      yield* block;
     }
   }
   if (count !== entry.count) {

@@ -8,8 +8,8 @@
 import { compareDocumentKeys, snapshotRecordType } from '../../contracts/index.js';
 import type { CollectionMetadata, FileRef, SnapshotNamespace, SnapshotRecord } from '../../contracts/index.js';
 import { ArchiveError } from './archive-errors.js';
-import { ContainerWriter } from './avro-container.js';
-import type { ContainerWriterOptions } from './avro-container.js';
+import { ContainerWriter } from './container-writer.js';
+import type { ContainerWriterOptions } from './container-writer.js';
 import { checkArchivePath } from './blob-store.js';
 import type { BlobStore } from './blob-store.js';
 import { encodeNameForPath, splitNamespace } from './namespaces.js';

@@ -1,0 +1,223 @@
+/**
+ * Writes Avro object container files (the specification's format), shared by
+ * segments and snapshots. Each file carries its writer schema and says in its
+ * header metadata what it holds (`rewind.kind`), so readers resolve older and
+ * newer schemas (contracts/README.md) and refuse a file of the wrong kind.
+ *
+ * avsc encodes everything (header record, records, block counts and sizes);
+ * this file only frames blocks. It does not use avsc's BlockEncoder stream
+ * because that stream holds the writer while each block is compressed and
+ * costs stream machinery per record; here records are encoded straight into a
+ * block buffer and full blocks are deflated on libuv's thread pool while the
+ * next block fills, which keeps the writer near raw avsc speed (bench/archive.ts).
+ */
+import type avro from 'avsc';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
+import type { FileRef } from '../../contracts/index.js';
+import { ArchiveError } from './archive-errors.js';
+import type { BlobStore } from './blob-store.js';
+import { FILE_KIND_KEY, FORMAT_KEY, FORMAT_VERSION, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
+import type { Codec, FileKind } from './container-format.js';
+
+export type { Codec, FileKind } from './container-format.js';
+
+export interface ContainerWriterOptions {
+  codec?: Codec;
+  /** zlib level for deflate: 1 is several times faster than the default 6 and loses little on BSON. */
+  deflateLevel?: number;
+  /** Uncompressed block size; readers hold a few blocks per file in memory. */
+  blockBytes?: number;
+}
+
+export const DEFAULT_CODEC: Codec = 'deflate';
+const DEFAULT_BLOCK_BYTES = 256 * 1024;
+const DEFAULT_DEFLATE_LEVEL = 1;
+/** Blocks being compressed at once: enough to keep a second core busy, few enough to bound memory. */
+const MAX_IN_FLIGHT = 3;
+
+const deflateRawAsync = promisify(deflateRaw);
+
+interface SealedBlock {
+  count: number;
+  data: Promise<Buffer>;
+  ready: boolean;
+}
+
+/** Streams records into one container file of a BlobStore; the file appears atomically on finish. */
+export class ContainerWriter<T> {
+  readonly path: string;
+  private readonly type: avro.Type;
+  private readonly sync = randomBytes(SYNC_BYTES);
+  private readonly out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly done: Promise<FileRef>;
+  private readonly compress: (raw: Buffer) => Promise<Buffer>;
+  private readonly blockBytes: number;
+  private block: Buffer;
+  private blockPos = 0;
+  private blockCount = 0;
+  private readonly inFlight: SealedBlock[] = [];
+  private failure: Error | null = null;
+  private bytes = 0;
+  private count = 0;
+  private state: 'open' | 'finishing' | 'closed' = 'open';
+
+  constructor(store: BlobStore, path: string, type: avro.Type, kind: FileKind, options: ContainerWriterOptions = {}) {
+    this.path = path;
+    this.type = type;
+    this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
+    this.block = Buffer.allocUnsafe(this.blockBytes);
+    const codec = options.codec ?? DEFAULT_CODEC;
+    const level = options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL;
+    // Raw deflate (no zlib header), as the Avro specification requires for "deflate".
+    this.compress = codec === 'deflate' ? (raw) => deflateRawAsync(raw, { level }) : (raw) => Promise.resolve(raw);
+    // The store may not be reading yet when we destroy `out`; the failure reaches us through `done`.
+    this.out.on('error', () => undefined);
+    this.done = store.put(path, this.out);
+    this.done.catch((err: unknown) => {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+    this.emit(
+      headerType.toBuffer({
+        magic: MAGIC,
+        meta: {
+          'avro.schema': Buffer.from(JSON.stringify(type.schema({ exportAttrs: true }))),
+          'avro.codec': Buffer.from(codec),
+          [FILE_KIND_KEY]: Buffer.from(kind),
+          [FORMAT_KEY]: Buffer.from(FORMAT_VERSION),
+        },
+        sync: this.sync,
+      }),
+    );
+  }
+
+  /** Bytes already handed to the store (blocks still filling or compressing are not counted yet). */
+  get bytesWritten(): number {
+    return this.bytes;
+  }
+
+  get recordCount(): number {
+    return this.count;
+  }
+
+  /**
+   * Appends one record. A record that does not fit the schema is refused with
+   * ARCHIVE_ENCODE_FAILED and leaves the writer usable.
+   */
+  async write(record: T): Promise<void> {
+    this.checkOpen();
+    let end = this.encodeAt(record);
+    if (end < 0) {
+      // The block is full: seal it and start a new one (larger if this record alone needs it).
+      // avsc reports how far the record ran past the buffer's end.
+      const recordBytes = this.block.length - end - this.blockPos;
+      if (this.blockCount > 0) await this.seal();
+      if (recordBytes > this.block.length) this.block = Buffer.allocUnsafe(recordBytes * 2);
+      end = this.encodeAt(record);
+    }
+    this.blockPos = end;
+    this.blockCount++;
+    this.count++;
+  }
+
+  /** Encodes at the block's current position: the new end, or minus the bytes missing. */
+  private encodeAt(record: T): number {
+    try {
+      return this.type.encode(record, this.block, this.blockPos);
+    } catch (err) {
+      throw new ArchiveError('ARCHIVE_ENCODE_FAILED', { path: this.path, detail: (err as Error).message }, { cause: err });
+    }
+  }
+
+  async finish(): Promise<FileRef> {
+    this.checkOpen();
+    this.state = 'finishing';
+    try {
+      if (this.blockCount > 0) await this.seal();
+      while (this.inFlight.length > 0) await this.flushOldest();
+      this.throwIfFailed();
+      this.out.end();
+      const ref = await this.done;
+      this.throwIfFailed();
+      return ref;
+    } catch (err) {
+      this.out.destroy(err instanceof Error ? err : new Error(String(err)));
+      await this.done.catch(() => undefined);
+      throw err;
+    } finally {
+      this.state = 'closed';
+    }
+  }
+
+  /** Drops the file being written; nothing appears in the store. */
+  async abort(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.out.destroy(new Error('aborted'));
+    await this.done.catch(() => undefined);
+    await Promise.allSettled(this.inFlight.map((b) => b.data));
+  }
+
+  /** Hands the filled block to the compressor and starts a fresh buffer (the old one is being read). */
+  private async seal(): Promise<void> {
+    const sealed: SealedBlock = { count: this.blockCount, data: this.compress(this.block.subarray(0, this.blockPos)), ready: false };
+    sealed.data.then(
+      () => (sealed.ready = true),
+      () => (sealed.ready = true),
+    );
+    this.inFlight.push(sealed);
+    this.block = Buffer.allocUnsafe(this.blockBytes);
+    this.blockPos = 0;
+    this.blockCount = 0;
+    // Write out what is already compressed; wait only when too many blocks are pending.
+    while (this.inFlight.length > 0 && (this.inFlight[0]?.ready || this.inFlight.length > MAX_IN_FLIGHT)) {
+      await this.flushOldest();
+    }
+  }
+
+  private async flushOldest(): Promise<void> {
+    const sealed = this.inFlight.shift();
+    if (!sealed) return;
+    let data: Buffer;
+    try {
+      data = await sealed.data;
+    } catch (err) {
+      this.failure ??= new ArchiveError('ARCHIVE_ENCODE_FAILED', { path: this.path, detail: 'compression failed' }, { cause: err });
+      throw this.failure;
+    }
+    this.emit(longType.toBuffer(sealed.count));
+    this.emit(longType.toBuffer(data.length));
+    this.emit(data);
+    if (!this.emit(this.sync)) {
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          this.out.off('drain', settle);
+          this.out.off('close', settle);
+          resolve();
+        };
+        this.out.on('drain', settle);
+        this.out.on('close', settle);
+      });
+    }
+    this.throwIfFailed();
+  }
+
+  private emit(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    return this.out.write(chunk);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private checkOpen(): void {
+    if (this.failure) {
+      this.state = 'closed';
+      throw this.failure;
+    }
+    if (this.state !== 'open') throw new ArchiveError('ARCHIVE_WRITER_CLOSED', { path: this.path });
+  }
+}
