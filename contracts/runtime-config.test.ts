@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config.js';
+import { kafkaTopicName, loadArchiveRunConfig, loadCollectConfig, loadUpConfig } from './runtime-config.js';
+
+function file(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rewind-config-'));
+  const path = join(dir, 'rewind.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('runtime configuration', () => {
+  it('reads the file, lets REWIND_* override it and flags override both, and fills defaults', () => {
+    const path = file({ sourceId: 'shop', mongo: { uri: 'mongodb://a:27017', exclude: ['shop.tmp*'] }, archive: { dir: '/a', segmentMaxAgeMs: '30s' } });
+    const c = loadUpConfig({ file: path, env: { REWIND_ARCHIVE_DIR: '/b', REWIND_RETENTION_WINDOW: '7d' }, overrides: { mongo: { uri: 'mongodb://c:27017' } } });
+    expect(c.mongo.uri).toBe('mongodb://c:27017');
+    expect(c.mongo.exclude).toEqual(['shop.tmp*']);
+    expect(c.mongo.include).toEqual(['*']);
+    expect(c.archive.dir).toBe('/b');
+    expect(c.archive.segmentMaxAgeMs).toBe(30_000);
+    expect(c.retention.windowMs).toBe(7 * 86_400_000);
+    expect(c.compaction.afterEvents).toBe(1_000_000);
+    expect(Object.isFrozen(c.mongo)).toBe(true);
+  });
+
+  it('names the bad field', () => {
+    const e = configError(() => loadUpConfig({ env: { REWIND_MONGO_URI: 'http://x', REWIND_ARCHIVE_DIR: '/a', REWIND_SEGMENT_MAX_AGE: 'soon' } }));
+    expect(e.issues.map((i) => i.path).sort()).toEqual(['archive.segmentMaxAgeMs', 'mongo.uri']);
+    expect(e.message).toMatch(/mongo\.uri: expected a mongodb:\/\//);
+  });
+
+  it('rejects unknown keys and a file that is not JSON', () => {
+    const e = configError(() => loadUpConfig({ file: file({ mongo: { uri: 'mongodb://a', bogus: 1 }, archive: { dir: '/a' } }) }));
+    expect(e.message).toMatch(/bogus/);
+    expect(e.issues[0]?.path).toMatch(/^mongo/);
+    expect(configError(() => loadUpConfig({ file: file('{ nope') })).message).toMatch(/rewind\.json is not a JSON object/);
+  });
+
+  it('takes Kafka from the environment for collect and archive, with the topic named after the source', () => {
+    const env = { REWIND_KAFKA_BROKERS: 'k1:9092, k2:9092', REWIND_MONGO_URI: 'mongodb://m', REWIND_STATE_FILE: '/s.json', REWIND_ARCHIVE_DIR: '/a', REWIND_SOURCE_ID: 'prod' };
+    const collect = loadCollectConfig({ env });
+    expect(collect.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(kafkaTopicName(collect)).toBe('rewind.prod.events');
+    const archive = loadArchiveRunConfig({ env });
+    expect(archive.archive.dir).toBe('/a');
+    expect(configError(() => loadCollectConfig({ env: { ...env, REWIND_KAFKA_BROKERS: 'nohost' } })).issues[0]?.path).toBe('kafka.brokers.0');
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * Configuration of the capture processes: `rewind up` (collector, embedded
+ * log and archiver in one process), `rewind collect` (collector → Kafka) and
+ * `rewind archive` (Kafka → archive). Read from a JSON file, overridden by
+ * REWIND_* environment variables, then by command-line flags; validated once
+ * at start with the helpers of config.ts: unknown keys are rejected and a bad
+ * value stops the process with a message naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, archiveConfigSchema, byteSize, durationMs, logLevel, parseConfig } from './config.js';
+
+const DAY = 86_400_000;
+
+export const mongoSourceConfigSchema = z.strictObject({
+  /** mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster). */
+  uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  /** Namespaces captured: `db.coll` patterns, `*` matches any run of characters. */
+  include: z.array(z.string().min(1)).min(1).default(['*']),
+  exclude: z.array(z.string().min(1)).default([]),
+  /** Change events per batch read from the stream. */
+  batchSize: z.number().int().min(1).max(100_000).default(1000),
+  /** How long one read of the stream waits for events (maxAwaitTimeMS). */
+  pollWaitMs: durationMs.default(1000),
+  /** Documents per batch of the initial copy. */
+  copyBatchSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
+export const kafkaConfigSchema = z.strictObject({
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
+  /** Default: rewind.<sourceId>.events */
+  topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'Kafka topic names use letters, digits, ".", "_" and "-"').optional(),
+  /** Consumer group of the archiver. Default: rewind-archiver.<sourceId> */
+  groupId: z.string().min(1).optional(),
+  clientId: z.string().min(1).optional(),
+  /** How long the topic keeps records; the archiver must never lag behind more. */
+  retentionMs: durationMs.default(7 * DAY),
+  replicationFactor: z.number().int().min(1).optional(),
+  maxMessageBytes: byteSize.default(64 * 1024 * 1024),
+});
+
+export const compactionConfigSchema = z.strictObject({
+  /** Compact when the newest base snapshot is older than this; null: not by time. */
+  everyMs: durationMs.nullable().default(DAY),
+  /** Compact after this many archived events; null: not by volume. */
+  afterEvents: z.number().int().min(1).nullable().default(1_000_000),
+  /** Parent folder of compaction's sorted runs (default: the OS temp folder). */
+  tempDir: z.string().min(1).optional(),
+});
+
+export const retentionConfigSchema = z.strictObject({
+  /** Restorable window kept; null keeps everything. */
+  windowMs: durationMs.nullable().default(null),
+});
+
+const common = {
+  sourceId: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/, 'letters, digits, ".", "_" and "-"').default('default'),
+  logLevel: logLevel.default('info'),
+};
+
+export const upConfigSchema = z.strictObject({
+  ...common,
+  mongo: mongoSourceConfigSchema,
+  archive: archiveConfigSchema,
+  compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
+  compactionMemoryBytes: byteSize.default(256 * 1024 * 1024),
+  retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
+});
+
+export const collectConfigSchema = z.strictObject({
+  ...common,
+  mongo: mongoSourceConfigSchema,
+  kafka: kafkaConfigSchema,
+  /** The collector's resume point (written after each acknowledged publish). */
+  stateFile: z.string().min(1),
+});
+
+export const archiveRunConfigSchema = z.strictObject({
+  ...common,
+  kafka: kafkaConfigSchema,
+  archive: archiveConfigSchema,
+  compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
+  compactionMemoryBytes: byteSize.default(256 * 1024 * 1024),
+  retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
+});
+
+export type UpConfig = z.infer<typeof upConfigSchema>;
+export type CollectConfig = z.infer<typeof collectConfigSchema>;
+export type ArchiveRunConfig = z.infer<typeof archiveRunConfigSchema>;
+export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
+
+/** Environment variables and the config field each sets. Lists are comma-separated. */
+export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; list?: boolean; number?: boolean }>> = {
+  REWIND_SOURCE_ID: { path: ['sourceId'] },
+  REWIND_LOG_LEVEL: { path: ['logLevel'] },
+  REWIND_MONGO_URI: { path: ['mongo', 'uri'] },
+  REWIND_INCLUDE: { path: ['mongo', 'include'], list: true },
+  REWIND_EXCLUDE: { path: ['mongo', 'exclude'], list: true },
+  REWIND_ARCHIVE_DIR: { path: ['archive', 'dir'] },
+  REWIND_SEGMENT_MAX_BYTES: { path: ['archive', 'segmentMaxBytes'] },
+  REWIND_SEGMENT_MAX_AGE: { path: ['archive', 'segmentMaxAgeMs'] },
+  REWIND_KAFKA_BROKERS: { path: ['kafka', 'brokers'], list: true },
+  REWIND_KAFKA_TOPIC: { path: ['kafka', 'topic'] },
+  REWIND_KAFKA_GROUP: { path: ['kafka', 'groupId'] },
+  REWIND_STATE_FILE: { path: ['stateFile'] },
+  REWIND_COMPACTION_EVERY: { path: ['compaction', 'everyMs'] },
+  REWIND_COMPACTION_AFTER_EVENTS: { path: ['compaction', 'afterEvents'], number: true },
+  REWIND_RETENTION_WINDOW: { path: ['retention', 'windowMs'] },
+};
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Deep merge of plain objects; arrays and scalars of `over` replace. */
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
+        ? merge(b as Json, v as Json)
+        : v;
+  }
+  return out;
+}
+
+export interface RuntimeConfigSources {
+  /** A JSON file; its keys are the schema's. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, as a partial config (highest precedence). */
+  overrides?: Json;
+}
+
+/** The raw input: file, then environment, then flags. A file that is not JSON is a ConfigError naming it. */
+export function gatherRuntimeConfig(sources: RuntimeConfigSources, schemaKeys: readonly string[]): Json {
+  let fromFile: Json = {};
+  if (sources.file) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `cannot read ${sources.file}: ${(err as Error).message}` }]);
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+      fromFile = parsed as Json;
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `${sources.file} is not a JSON object: ${(err as Error).message}` }]);
+    }
+  }
+  const fromEnv: Json = {};
+  for (const [name, spec] of Object.entries(RUNTIME_ENV)) {
+    const raw = sources.env?.[name];
+    if (raw === undefined || raw === '' || !schemaKeys.includes(spec.path[0] as string)) continue;
+    const value = spec.list ? raw.split(',').map((s) => s.trim()).filter(Boolean) : spec.number ? Number(raw) : raw;
+    setPath(fromEnv, spec.path, value);
+  }
+  return merge(merge(fromFile, fromEnv), sources.overrides ?? {});
+}
+
+function load<S extends z.ZodObject>(schema: S, sources: RuntimeConfigSources): Readonly<z.infer<S>> {
+  return parseConfig(schema, gatherRuntimeConfig(sources, Object.keys(schema.shape)));
+}
+
+export const loadUpConfig = (s: RuntimeConfigSources) => load(upConfigSchema, s);
+export const loadCollectConfig = (s: RuntimeConfigSources) => load(collectConfigSchema, s);
+export const loadArchiveRunConfig = (s: RuntimeConfigSources) => load(archiveRunConfigSchema, s);
+
+export function kafkaTopicName(config: { sourceId: string; kafka: KafkaConfig }): string {
+  return config.kafka.topic ?? `rewind.${config.sourceId}.events`;
+}
+
+export function kafkaGroupId(config: { sourceId: string; kafka: KafkaConfig }): string {
+  return config.kafka.groupId ?? `rewind-archiver.${config.sourceId}`;
+}
