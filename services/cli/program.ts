@@ -5,6 +5,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerCatalogCommand } from './commands/catalog.js';
+import { registerDiffCommand } from './commands/diff.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerRestoreCommand } from './commands/restore.js';
+import { registerVerifyCommand } from './commands/verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -21,6 +26,16 @@ export function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
+  for (const register of [
+    registerRestoreCommand,
+    registerDiffCommand,
+    registerHistoryCommand,
+    registerCatalogCommand,
+    registerVerifyCommand,
+  ]) {
+    // Subcommands inherit the output, exit override and help-after-error settings set above.
+    register(program, io);
+  }
   return program;
 }
 

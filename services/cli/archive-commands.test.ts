@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../contracts/index.js';
+import { CatalogStore, FsBlobStore, writeSegment, writeSnapshotNamespace } from '../archive/index.js';
+import { bsonBytes, makeEvent, tempDir } from '../archive/testing/samples.js';
+
+const bin = fileURLToPath(new URL('../../bin/rewind.mjs', import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function rewind(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, REWIND_ARCHIVE: '' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let catalog: Catalog;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('rewind-cli-'));
+  const store = new FsBlobStore(dir);
+  const catalogs = new CatalogStore(dir);
+  await catalogs.init('cli-test');
+  const snap = await writeSnapshotNamespace(
+    store,
+    'snap-1',
+    { ns: 'shop.orders', indexes: [], options: {} },
+    [1, 2, 3].map((i) => ({ key: bsonBytes({ _id: i }), document: bsonBytes({ _id: i, v: i }) })),
+  );
+  const seg1 = await writeSegment(store, [makeEvent(4, { increment: 4 }), makeEvent(5, { increment: 5 })]);
+  const seg2 = await writeSegment(store, [makeEvent(6, { increment: 6 })]);
+  catalog = await catalogs.update((c) => {
+    c.snapshots.push({ id: 'snap-1', position: '1714564800.3.0', kind: 'initial-copy', namespaces: [snap], createdAt: new Date().toISOString() });
+    c.segments.push(seg1, seg2);
+    c.durable = '1714564800.6.0';
+    c.gaps.push({ from: '1714564800.6.0', reason: 'change stream history lost', recordedAt: '2024-05-01T13:00:00.000Z' });
+  });
+});
+afterAll(async () => cleanup());
+
+describe('rewind (child processes through bin/rewind.mjs)', () => {
+  it('--help lists the commands', async () => {
+    const r = await rewind('--help');
+    expect(r.code).toBe(0);
+    for (const cmd of ['catalog', 'verify', 'restore', 'diff', 'history']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+  });
+
+  it("--version prints package.json's version", async () => {
+    const r = await rewind('--version');
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('an unknown command or flag exits non-zero with a message naming it', async () => {
+    const cmd = await rewind('frobnicate');
+    expect(cmd.code).not.toBe(0);
+    expect(cmd.stderr).toContain("unknown command 'frobnicate'");
+    const top = await rewind('--frobnicate');
+    expect(top.code).not.toBe(0);
+    expect(top.stderr).toContain("unknown option '--frobnicate'");
+    const sub = await rewind('verify', '--archive', dir, '--no-such-flag');
+    expect(sub.code).not.toBe(0);
+    expect(sub.stderr).toContain("unknown option '--no-such-flag'");
+  });
+
+  it('catalog prints the window, snapshots, segments and gaps for people', async () => {
+    const r = await rewind('catalog', '--archive', dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('source cli-test');
+    expect(r.stdout).toContain('restorable window: 2024-05-01T12:00:00.000Z (1714564800.3.0) → 2024-05-01T12:00:00.000Z (1714564800.6.0)');
+    expect(r.stdout).toMatch(/snap-1\s+initial-copy/);
+    expect(r.stdout).toContain('3 document(s)');
+    expect(r.stdout).toContain('segments: 2 file(s), 3 event(s)');
+    expect(r.stdout).toContain('change stream history lost');
+  });
+
+  it('catalog --json gives the summary for machines', async () => {
+    const r = await rewind('catalog', '--archive', dir, '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as { generation: number; window: { earliest: { position: string }; latest: { position: string } }; segments: { count: number; events: number } };
+    expect(s.generation).toBe(catalog.generation);
+    expect([s.window.earliest.position, s.window.latest.position]).toEqual(['1714564800.3.0', '1714564800.6.0']);
+    expect(s.segments).toMatchObject({ count: 2, events: 3 });
+  });
+
+  it('catalog without a catalog fails naming the file', async () => {
+    const empty = await tempDir('rewind-cli-empty-');
+    try {
+      const r = await rewind('catalog', '--archive', empty.dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('CATALOG_NOT_FOUND');
+      expect(r.stderr).toContain(`${empty.dir}/catalog.json`);
+      const j = await rewind('catalog', '--archive', empty.dir, '--json');
+      expect(j.code).toBe(1);
+      expect(JSON.parse(j.stdout)).toMatchObject({ error: { code: 'CATALOG_NOT_FOUND' } });
+    } finally {
+      await empty.cleanup();
+    }
+  });
+
+  it('verify passes a sound archive, then finds a corrupted and a missing file and names them', async () => {
+    const ok = await rewind('verify', '--archive', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('verified 3 file(s)');
+    expect(ok.stdout).toContain('0 bad or missing');
+
+    const seg = catalog.segments[0]?.file.path as string;
+    const snapFile = catalog.snapshots[0]?.namespaces[0]?.files[0]?.path as string;
+    const segBytes = await readFile(`${dir}/${seg}`);
+    const snapBytes = await readFile(`${dir}/${snapFile}`);
+    try {
+      const damaged = Buffer.from(segBytes);
+      damaged[Math.floor(damaged.length / 2)] = (damaged[Math.floor(damaged.length / 2)] as number) ^ 0xff;
+      await writeFile(`${dir}/${seg}`, damaged);
+      await new FsBlobStore(dir).delete(snapFile);
+
+      const bad = await rewind('verify', '--archive', dir);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('2 bad or missing');
+      expect(bad.stdout).toMatch(new RegExp(`BAD ${seg} \\(segment [^)]+\\): ARCHIVE_CHECKSUM_MISMATCH`));
+      expect(bad.stdout).toMatch(new RegExp(`BAD ${snapFile} \\(snapshot snap-1 shop.orders\\): ARCHIVE_FILE_MISSING`));
+
+      const j = await rewind('verify', '--archive', dir, '--json');
+      expect(j.code).toBe(1);
+      const report = JSON.parse(j.stdout) as { files: number; ok: number; problems: { path: string; code: string }[] };
+      expect(report).toMatchObject({ files: 3, ok: 1 });
+      expect(report.problems.map((p) => [p.path, p.code]).sort()).toEqual(
+        [
+          [seg, 'ARCHIVE_CHECKSUM_MISMATCH'],
+          [snapFile, 'ARCHIVE_FILE_MISSING'],
+        ].sort(),
+      );
+    } finally {
+      await writeFile(`${dir}/${seg}`, segBytes);
+      await writeFile(`${dir}/${snapFile}`, snapBytes);
+    }
+  });
+});
