@@ -4,10 +4,16 @@
  * durable in the job state before the next one starts.
  *
  * Writes are duplicate-safe, so replaying the batch that was in flight when a
- * job died changes nothing: inserts and replaces are `replaceOne` upserts by
- * _id, deletes are by key. missing-only inserts with `insertOne` and treats a
- * duplicate-key refusal as "already there": it must never replace a document
- * that appeared in the target meanwhile.
+ * job died ends the same:
+ * - overwrite: inserts and replaces are `replaceOne` upserts by _id, deletes
+ *   are by key;
+ * - into-empty: `insertOne` (the target was verified empty and belongs to
+ *   the job; an insert costs the server less than an upsert). A duplicate-key
+ *   refusal can only be a document this job wrote before it was killed; it is
+ *   rewritten with a `replaceOne` upsert, so the end state is exact whatever it
+ *   held;
+ * - missing-only: `insertOne`, and a duplicate-key refusal means "already
+ *   there": it must never replace a document that appeared meanwhile.
  */
 import { deserialize } from 'bson';
 import type { Document } from 'bson';
@@ -64,8 +70,8 @@ function writeOp(mode: RestoreMode, action: Action): AnyBulkWriteOperation | nul
     case 'replace': {
       // Decoded without promoting types, so the driver re-encodes the very same bytes.
       const document = deserialize(action.document as Uint8Array, EXACT_BSON);
-      if (mode === 'missing-only') return { insertOne: { document } };
-      return { replaceOne: { filter, replacement: document, upsert: true } };
+      if (mode === 'overwrite') return { replaceOne: { filter, replacement: document, upsert: true } };
+      return { insertOne: { document } };
     }
     case 'delete':
       return { deleteOne: { filter } };
@@ -74,11 +80,24 @@ function writeOp(mode: RestoreMode, action: Action): AnyBulkWriteOperation | nul
   }
 }
 
-function onlyDuplicateKeys(err: unknown): boolean {
-  if (!(err instanceof MongoBulkWriteError)) return false;
+/** The indexes of the operations refused for a duplicate key, or null when anything else failed. */
+function duplicateKeyIndexes(err: unknown): number[] | null {
+  if (!(err instanceof MongoBulkWriteError)) return null;
   const raw: unknown = err.writeErrors;
   const errors = (Array.isArray(raw) ? raw : [raw]) as WriteError[];
-  return errors.length > 0 && errors.every((e) => e.code === 11000) && !err.writeConcernError;
+  if (errors.length === 0 || err.writeConcernError || !errors.every((e) => e.code === 11000)) return null;
+  return errors.map((e) => e.index);
+}
+
+/** Rewrites inserts refused as duplicates with replaceOne upserts (into-empty after a resume). */
+function asUpserts(ops: readonly AnyBulkWriteOperation[], indexes: readonly number[]): AnyBulkWriteOperation[] {
+  return indexes.map((i) => {
+    const op = ops[i];
+    if (!op || !('insertOne' in op)) throw new Error(`operation ${i} of the batch is not an insert`);
+    const document = op.insertOne.document as Document;
+    const filter: Document = { _id: document._id as unknown };
+    return { replaceOne: { filter, replacement: document, upsert: true } };
+  });
 }
 
 export async function restoreNamespace(o: NamespaceRunOptions): Promise<NamespaceReport> {
@@ -119,45 +138,73 @@ export async function restoreNamespace(o: NamespaceRunOptions): Promise<Namespac
   let pendingActions = 0;
   let lastKey: Uint8Array | null = null;
   let processed = 0;
+  // One batch is written while the next one is read and decoded; a batch's
+  // progress is recorded only after its write is acknowledged, in order.
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const write = async (batch: AnyBulkWriteOperation[]) => {
+    try {
+      await collection.bulkWrite(batch, { ordered: false });
+    } catch (err) {
+      const duplicates = o.mode === 'overwrite' ? null : duplicateKeyIndexes(err);
+      if (!duplicates) throw targetFailed(`writing to ${o.targetNs}`, err);
+      if (o.mode === 'into-empty') {
+        try {
+          await collection.bulkWrite(asUpserts(batch, duplicates), { ordered: false });
+        } catch (again) {
+          throw targetFailed(`writing to ${o.targetNs}`, again);
+        }
+      }
+    }
+  };
 
   const flush = async () => {
     if (pendingActions === 0) return;
-    if (!o.dryRun && ops.length > 0) {
-      try {
-        await collection.bulkWrite(ops, { ordered: false });
-      } catch (err) {
-        if (!(o.mode === 'missing-only' && onlyDuplicateKeys(err))) throw targetFailed(`writing to ${o.targetNs}`, err);
-      }
-    }
-    for (const k of Object.keys(pending) as (keyof ActionCounts)[]) progress.counts[k] += pending[k];
-    if (lastKey) progress.lastKey = keyToJson(lastKey);
-    if (!o.dryRun) await o.job?.save();
-    processed += pendingActions;
-    o.onProgress?.(o.source.ns, processed);
+    const batch = ops;
+    const counts = pending;
+    const actionsInBatch = pendingActions;
+    const batchLastKey = lastKey;
     ops = [];
     opsBytes = 0;
     pending = zeroCounts();
     pendingActions = 0;
+    await inFlight;
+    inFlight = (async () => {
+      if (!o.dryRun && batch.length > 0) await write(batch);
+      for (const k of Object.keys(counts) as (keyof ActionCounts)[]) progress.counts[k] += counts[k];
+      if (batchLastKey) progress.lastKey = keyToJson(batchLastKey);
+      if (!o.dryRun) await o.job?.save();
+      processed += actionsInBatch;
+      o.onProgress?.(o.source.ns, processed);
+    })();
+    // Keep the rejection observed; it is rethrown by the next await of inFlight.
+    inFlight.catch(() => undefined);
   };
 
-  for await (const action of actions) {
-    pending[COUNT_FIELD[action.kind]]++;
-    pendingActions++;
-    lastKey = action.key;
-    const samples = report.samples[action.kind];
-    if (samples.length < o.sampleSize) samples.push(keyToJson(action.key));
-    if (!o.dryRun) {
-      const op = writeOp(o.mode, action);
-      if (op) {
-        ops.push(op);
-        opsBytes += action.document?.byteLength ?? action.key.byteLength;
+  try {
+    for await (const action of actions) {
+      pending[COUNT_FIELD[action.kind]]++;
+      pendingActions++;
+      lastKey = action.key;
+      const samples = report.samples[action.kind];
+      if (samples.length < o.sampleSize) samples.push(keyToJson(action.key));
+      if (!o.dryRun) {
+        const op = writeOp(o.mode, action);
+        if (op) {
+          ops.push(op);
+          opsBytes += action.document?.byteLength ?? action.key.byteLength;
+        }
       }
+      // Progress is recorded at batch boundaries even when nothing is written, so a
+      // resume never rescans a long unchanged stretch from the start.
+      if (ops.length >= o.batchSize || opsBytes >= o.batchBytes || pendingActions >= o.batchSize * 4) await flush();
     }
-    // Progress is recorded at batch boundaries even when nothing is written, so a
-    // resume never rescans a long unchanged stretch from the start.
-    if (ops.length >= o.batchSize || opsBytes >= o.batchBytes || pendingActions >= o.batchSize * 4) await flush();
+    await flush();
+  } finally {
+    // Never leave a write running behind a failure of the read side.
+    await inFlight.catch(() => undefined);
   }
-  await flush();
+  await inFlight;
 
   if (!o.dryRun) {
     report.indexes = await ensureIndexes(o.client, o.targetNs, o.source.metadata);

@@ -1,5 +1,5 @@
 /**
- * A restore killed with SIGKILL midway (a child `rewind restore` process) and
+ * A restore killed with SIGKILL midway (a child `rewind restore` process, bin/rewind.mjs) and
  * resumed with the same job id ends byte-identical to an uninterrupted one,
  * with exact counts: the job state records, after each acknowledged batch,
  * the last key written, and re-writing the batch in flight is harmless.
@@ -24,7 +24,7 @@ import { runRewind } from './cli-runner.js';
 import { RawEvents } from './raw-events.js';
 import { TestArchive } from './test-archive.js';
 
-const CHILD = fileURLToPath(new URL('./restore-child.ts', import.meta.url));
+const REWIND = fileURLToPath(new URL('../../../bin/rewind.mjs', import.meta.url));
 const DOCS = 6000;
 const byBytes = (x: Uint8Array, y: Uint8Array) => Buffer.compare(x, y);
 
@@ -58,7 +58,7 @@ describeWith('wire', 'restore killed with SIGKILL and resumed', (server) => {
   it('resumes from the job state and ends identical', async () => {
     const db = uniqueDatabase('kill');
     const args = ['restore', '--archive', archive.root, '--job-dir', jobDir, '--job', 'kill-1', '--target', server.uri, '--ns-from', 'shop.*', '--ns-to', `${db}.*`, '--batch-size', '20', '--json'];
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [REWIND, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

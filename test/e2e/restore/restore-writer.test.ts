@@ -8,17 +8,17 @@
  * stand-in (TEST-INFRA.md), so replaced documents here keep their field order
  * and only change values: then the assertion holds on the stand-in and mongod.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith, mongoClient, uniqueDatabase } from '../../harness/index.js';
 import type { RestoreError } from '../../../services/restore/errors.js';
 import { parseFilter } from '../../../services/restore/filter.js';
-import { keyFromText } from '../../../services/restore/document-keys.js';
+import { keyFromText, keyToJson } from '../../../services/restore/document-keys.js';
 import { runRestore } from '../../../services/restore/restore-job.js';
 import type { RestoreJobOptions } from '../../../services/restore/restore-job.js';
 import { memoryState } from './memory-state.js';
@@ -194,5 +194,32 @@ describeWith('wire', 'restore writers through the driver', (server) => {
     expect((await rawDocs(client, `${db}.r`)).sort(byBytes)).toEqual(sortedBytes(atT));
     // Same job id with other parameters is refused.
     expect(await codeOf(runRestore(base({ state, jobId: 'resume-1', mode: 'overwrite' })))).toBe('JOB_MISMATCH');
+  });
+  it('into-empty resumed over a batch that was written but not recorded ends exact (duplicates rewritten)', async () => {
+    const db = uniqueDatabase('dup-resume');
+    const atT = docs(30);
+    const state = memoryState({ [`${db}.d`]: atT });
+    await runRestore(base({ state, jobId: 'dup-1' }));
+    // As if the job died after the server acknowledged documents past the recorded key,
+    // and one of them was changed meanwhile (same fields, so the check holds on the stand-in too).
+    const file = join(jobDir, 'dup-1.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { status: string; namespaces: Record<string, { done: boolean; lastKey: unknown; counts: { inserted: number } }> };
+    const sorted = state.namespace(`${db}.d`);
+    const keys: Uint8Array[] = [];
+    for await (const r of sorted.records()) keys.push(r.key);
+    saved.status = 'running';
+    const progress = saved.namespaces[`${db}.d`] as { done: boolean; lastKey: unknown; counts: { inserted: number } };
+    progress.done = false;
+    progress.lastKey = keyToJson(keys[9] as Uint8Array);
+    progress.counts.inserted = 10;
+    await writeFile(file, JSON.stringify(saved));
+    // The 16th document in key order: after the recorded key, so the resumed run meets it.
+    const changedId = (deserialize(keys[15] as Uint8Array) as { _id: unknown })._id;
+    const changed = await client.db(db).collection('d').updateOne({ _id: changedId } as Document, { $set: { tag: 'changed-meanwhile' } });
+    expect(changed.modifiedCount).toBe(1);
+    const resumed = await runRestore(base({ state, jobId: 'dup-1' }));
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.totals.inserted).toBe(30);
+    expect((await rawDocs(client, `${db}.d`)).sort(byBytes)).toEqual(sortedBytes(atT));
   });
 });

@@ -52,6 +52,25 @@ export class TestArchive {
     });
   }
 
+  /**
+   * An initial copy of one namespace generated document by document (for large
+   * benchmarks: nothing is held in memory). `make(i)` must give ascending keys.
+   */
+  async initialSnapshotFrom(at: Position, ns: string, count: number, make: (i: number) => Document): Promise<void> {
+    const id = `initial-${positionSortKey(at)}`;
+    async function* records() {
+      for (let i = 0; i < count; i++) {
+        const d = make(i);
+        yield await Promise.resolve({ key: Buffer.from(serialize({ _id: d._id as unknown })), document: Buffer.from(serialize(d)) });
+      }
+    }
+    const entry = await writeSnapshotNamespace(this.store, id, { ns, indexes: [ID_INDEX], options: {} }, records());
+    await this.catalogs.update((c) => {
+      c.snapshots.push({ id, position: formatPosition(at), kind: 'initial-copy', namespaces: [entry], createdAt: new Date().toISOString() });
+      c.durable = formatPosition(at);
+    });
+  }
+
   /** Normalizes a group's raw events (index = place in the group) and queues them for the next segment. */
   add(group: RawGroup): ChangeEvent[] {
     const events = group.events.map((raw, index) => normalizeChangeEvent(raw, { index, fullDocumentMode: 'default' }));
