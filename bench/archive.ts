@@ -112,13 +112,6 @@ async function writeSegments(store: FsBlobStore, events: ChangeEvent[], perSegme
   return entries;
 }
 
-/** Best of several rounds: the least disturbed measurement of the same work. */
-async function best(rounds: number, fn: () => Promise<void> | void): Promise<number> {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < rounds; i++) min = Math.min(min, await timed(fn));
-  return min;
-}
-
 /** Writes a segment set of about `bytes` on disk (incompressible payloads) and reads it in a child process. */
 async function bigReadRss(ctx: BenchContext, bytes: number): Promise<{ fileBytes: number; peakRssBytes: number; events: number; seconds: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'rewind-bench-big-'));
@@ -163,43 +156,55 @@ async function bigReadRss(ctx: BenchContext, bytes: number): Promise<{ fileBytes
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const count = ctx.quick ? 40_000 : 200_000;
-  const rounds = ctx.quick ? 2 : 3;
+  const rounds = ctx.quick ? 3 : 5;
   const perSegment = 50_000;
   ctx.log(`generating ${count} events`);
   const events = makeEvents(count);
 
-  // Baselines: raw avsc on the same records, in memory.
+  // Baselines: raw avsc on the same records, in memory. Baseline and figure
+  // rounds alternate, so drifting machine load hits both alike; best of each.
   let rawBytes = 0;
   const encoded: Buffer[] = new Array<Buffer>(events.length);
-  const rawEncodeSeconds = await best(rounds, () => {
+  const rawEncode = () => {
     rawBytes = 0;
     for (let i = 0; i < events.length; i++) {
       const b = changeEventType.toBuffer(events[i]);
       encoded[i] = b;
       rawBytes += b.length;
     }
-  });
-  const rawDecodeSeconds = await best(rounds, () => {
+  };
+  const rawDecode = () => {
     let sink = 0;
     for (const b of encoded) sink += (changeEventType.fromBuffer(b) as ChangeEvent).index;
     if (sink < 0) throw new Error('unreachable');
-  });
+  };
   const docBytes = events.reduce((n, e) => n + (e.fullDocument?.length ?? 0), 0) / events.filter((e) => e.fullDocument).length;
-  ctx.log(`documents average ${docBytes.toFixed(0)} bytes of BSON; raw avsc ${(rawBytes / events.length).toFixed(0)} bytes per event`);
 
   const dir = await mkdtemp(join(tmpdir(), 'rewind-bench-'));
   let entries: SegmentEntry[] = [];
   try {
     const store = new FsBlobStore(dir);
-    const writeSeconds = await best(rounds, async () => {
+    const write = async () => {
       for (const e of entries) await store.delete(e.file.path);
       entries = await writeSegments(store, events, perSegment);
-    });
-    const readSeconds = await best(rounds, async () => {
+    };
+    const read = async () => {
       let n = 0;
       for (const entry of entries) for await (const _ of readSegment(store, entry)) n++;
       if (n !== events.length) throw new Error(`read ${n} events, wrote ${events.length}`);
-    });
+    };
+    let rawEncodeSeconds = Number.POSITIVE_INFINITY;
+    let writeSeconds = Number.POSITIVE_INFINITY;
+    let rawDecodeSeconds = Number.POSITIVE_INFINITY;
+    let readSeconds = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < rounds; r++) {
+      rawEncodeSeconds = Math.min(rawEncodeSeconds, await timed(rawEncode));
+      writeSeconds = Math.min(writeSeconds, await timed(write));
+      rawDecodeSeconds = Math.min(rawDecodeSeconds, await timed(rawDecode));
+      readSeconds = Math.min(readSeconds, await timed(read));
+      ctx.log(`round ${r + 1}/${rounds} done`);
+    }
+    ctx.log(`documents average ${docBytes.toFixed(0)} bytes of BSON; raw avsc ${(rawBytes / events.length).toFixed(0)} bytes per event`);
     const fileBytes = entries.reduce((n, e) => n + e.file.bytes, 0);
 
     const figures: Figure[] = [

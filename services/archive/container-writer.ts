@@ -39,6 +39,8 @@ const DEFAULT_DEFLATE_LEVEL = 1;
 const MAX_IN_FLIGHT = 3;
 
 const deflateRawAsync = promisify(deflateRaw);
+/** zlib's output chunk: large enough for a compressed block in one piece (the default 16 KiB takes several round trips). */
+const DEFLATE_CHUNK_BYTES = 512 * 1024;
 
 interface SealedBlock {
   count: number;
@@ -71,8 +73,9 @@ export class ContainerWriter<T> {
     this.block = Buffer.allocUnsafe(this.blockBytes);
     const codec = options.codec ?? DEFAULT_CODEC;
     const level = options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL;
-    // Raw deflate (no zlib header), as the Avro specification requires for "deflate".
-    this.compress = codec === 'deflate' ? (raw) => deflateRawAsync(raw, { level }) : (raw) => Promise.resolve(raw);
+    // Raw deflate (no zlib header), as the Avro specification requires for "deflate";
+    // memLevel 9 (a larger match table) is a few percent faster at level 1 on BSON.
+    this.compress = codec === 'deflate' ? (raw) => deflateRawAsync(raw, { level, memLevel: 9, chunkSize: DEFLATE_CHUNK_BYTES }) : (raw) => Promise.resolve(raw);
     // The store may not be reading yet when we destroy `out`; the failure reaches us through `done`.
     this.out.on('error', () => undefined);
     this.done = store.put(path, this.out);
