@@ -23,14 +23,22 @@ export function targetFailed(what: string, cause: unknown): RestoreError {
 
 /**
  * The collection's documents ascending by _id, each as the exact BSON bytes the
- * server holds. `batchSize` bounds memory and makes the server page with getMore.
+ * server holds. `batchSize` bounds memory and makes the server page with
+ * getMore; the next batch is requested as soon as the current one is handed
+ * out, so the round trip overlaps with the consumer's work on this one.
  */
 export async function* streamSorted(collection: Collection, options: { batchSize: number; filter?: Document }): AsyncGenerator<Uint8Array> {
   const cursor = collection.find(options.filter ?? {}, { sort: { _id: 1 }, batchSize: options.batchSize, raw: true });
+  const fail = (cause: unknown) => targetFailed(`reading ${collection.namespace}`, cause);
   try {
-    for await (const raw of cursor) yield raw as unknown as Uint8Array;
-  } catch (cause) {
-    throw targetFailed(`reading ${collection.namespace}`, cause);
+    let more = cursor.hasNext();
+    more.catch(() => undefined);
+    while (await more.catch((cause: unknown) => Promise.reject(fail(cause)))) {
+      const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+      more = cursor.hasNext();
+      more.catch(() => undefined);
+      yield* batch;
+    }
   } finally {
     await cursor.close();
   }
