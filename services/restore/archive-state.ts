@@ -8,9 +8,9 @@
  * before the state is handed out, so a corrupt or missing file is refused,
  * named, before restore writes anything.
  */
-import type { Catalog, ChangeEvent, Position, SnapshotEntry, SnapshotRecord } from '../../contracts/index.js';
-import { comparePositions, describePosition, parsePosition } from '../../contracts/index.js';
-import { readSegment, readSnapshotNamespace, restorableWindow, segmentsOverlapping, verifyFile } from '../archive/index.js';
+import type { Catalog, ChangeEvent, SegmentEntry, SnapshotEntry, SnapshotRecord } from '../../contracts/index.js';
+import { describePosition, parsePosition } from '../../contracts/index.js';
+import { readSegment, readSnapshotNamespace, verifyFile } from '../archive/index.js';
 import type { BlobStore } from '../archive/index.js';
 import { compact } from '../replay/compact.js';
 import { FsRunStore } from '../replay/fs-run-store.js';
@@ -41,9 +41,9 @@ export function capturedNamespaces(catalog: Catalog): string[] {
   return [...all].sort();
 }
 
-/** The events of `segments` in order, translated into restore's error catalog. */
-async function* eventsOf(store: BlobStore, catalog: Catalog, from: Position, to: Position): AsyncGenerator<ChangeEvent> {
-  for (const segment of segmentsOverlapping(catalog, from, to)) yield* readSegment(store, segment);
+/** The events of the plan's segments, in order. */
+async function* eventsOf(store: BlobStore, segments: readonly SegmentEntry[]): AsyncGenerator<ChangeEvent> {
+  for (const segment of segments) yield* readSegment(store, segment);
 }
 
 function lazyRecords(store: BlobStore, entry: SnapshotEntry['namespaces'][number]): AsyncIterable<SnapshotRecord> {
@@ -57,9 +57,9 @@ export async function openStateAt(options: OpenStateOptions): Promise<StateAtT> 
     const plan = await planTarget(store, catalog, options.target);
     const snapshot = plan.snapshot;
     const basePosition = parsePosition(snapshot.position);
+    const segments = plan.segments;
 
     // Verify before folding: nothing is written by the caller until this returns.
-    const segments = comparePositions(plan.position, basePosition) > 0 ? segmentsOverlapping(catalog, basePosition, plan.position) : [];
     for (const s of segments) await verifyFile(store, s.file);
     for (const n of snapshot.namespaces) {
       if (options.verifyNamespaces && !options.verifyNamespaces(n.ns)) continue;
@@ -71,20 +71,20 @@ export async function openStateAt(options: OpenStateOptions): Promise<StateAtT> 
     try {
       const folded = await compact({
         base: { position: basePosition, namespaces: base },
-        events: segments.length === 0 ? [] : eventsOf(store, catalog, basePosition, plan.position),
-        upTo: plan.position,
+        events: eventsOf(store, segments),
+        upTo: plan.target,
         runStore,
         ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
       });
       const byNs = new Map(folded.namespaces.map((n) => [n.ns, n]));
       const counts = new Map(snapshot.namespaces.map((n) => [n.ns, n.count]));
       return {
-        position: plan.position,
+        position: plan.target,
         namespaces: [...byNs.keys()].sort(),
         captured: capturedNamespaces(catalog),
         namespace: (ns: string): NamespaceAtT => {
           const n = byNs.get(ns);
-          if (!n) throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} does not exist at ${describePosition(plan.position)}`, { details: { ns } });
+          if (!n) throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} does not exist at ${describePosition(plan.target)}`, { details: { ns } });
           return {
             ns,
             metadata: n.metadata,
@@ -104,10 +104,3 @@ export async function openStateAt(options: OpenStateOptions): Promise<StateAtT> 
     }
   });
 }
-
-/** The window as text for messages. */
-export function describeWindow(catalog: Catalog): string {
-  const w = restorableWindow(catalog);
-  return w ? `[${describePosition(w.earliest)}, ${describePosition(w.latest)}]` : 'empty (no snapshot yet)';
-}
-
