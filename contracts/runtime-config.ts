@@ -37,6 +37,8 @@ export const kafkaConfigSchema = z.strictObject({
   retentionMs: durationMs.default(7 * DAY),
   replicationFactor: z.number().int().min(1).optional(),
   maxMessageBytes: byteSize.default(64 * 1024 * 1024),
+  /** The archiver's consumer-group session: how long a crashed archiver holds its partition before a new one takes over. */
+  sessionTimeoutMs: durationMs.default(30_000),
 });
 
 export const compactionConfigSchema = z.strictObject({

@@ -56,6 +56,7 @@ export class Archiver {
   private segmentOpenedAt = 0;
   private lastArchived: Position | null = null;
   private committedDurable: Position | null = null;
+  private committedToken = false;
   private pendingCheckpoint: Checkpoint | null = null;
   private handledCursor: LogCursor | null = null;
   private committedCursor: LogCursor | null = null;
@@ -107,6 +108,7 @@ export class Archiver {
     try {
       const catalog = await this.o.catalog.read();
       this.committedDurable = catalog.durable ? parsePosition(catalog.durable) : null;
+      this.committedToken = catalog.resumeToken !== undefined;
       this.lastArchived = this.committedDurable;
       this.eventsSinceSnapshot = this.countEventsSinceSnapshot(catalog);
       const pollWait = this.o.pollWaitMs ?? 200;
@@ -144,7 +146,7 @@ export class Archiver {
       case 'checkpoint': {
         const cp = record.checkpoint;
         const at = parsePosition(cp.durable);
-        if (this.committedDurable && comparePositions(at, this.committedDurable) <= 0) return;
+        if (this.committedDurable && this.committedToken && comparePositions(at, this.committedDurable) <= 0) return;
         if (!this.pendingCheckpoint || comparePositions(at, parsePosition(this.pendingCheckpoint.durable)) > 0) this.pendingCheckpoint = cp;
         return;
       }
@@ -231,14 +233,17 @@ export class Archiver {
         if (entry) draft.segments.push(entry);
         if (cp) {
           const at = parsePosition(cp.durable);
-          if (!draft.durable || comparePositions(at, parsePosition(draft.durable)) > 0) {
+          if (!draft.durable || !draft.resumeToken || comparePositions(at, parsePosition(draft.durable)) > 0) {
             draft.durable = cp.durable;
             draft.resumeToken = cp.resumeToken;
           }
         }
         // Events whose checkpoint has not arrived yet are archived, but the resume point stays before them.
       });
-      if (cp) this.committedDurable = parsePosition(cp.durable);
+      if (cp) {
+        this.committedDurable = parsePosition(cp.durable);
+        this.committedToken = true;
+      }
       this.pendingCheckpoint = null;
       this.stats.lastCommitAt = new Date().toISOString();
     }

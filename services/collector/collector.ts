@@ -271,7 +271,8 @@ export class Collector {
       token = ejson(batch.postBatchResumeToken);
     }
     const durable: Position = assigner.current;
-    const advanced = comparePositions(durable, parsePosition(point.durable)) > 0;
+    // The first token after a fresh start is worth a checkpoint even when no time passed: it is the resume point.
+    const advanced = comparePositions(durable, parsePosition(point.durable)) > 0 || (token !== null && typeof point.token._data !== 'string');
     if (records.length === 0) {
       if (!token || !advanced) return invalidated;
       if (Date.now() - this.lastCheckpointAt < this.o.heartbeatMs) return invalidated;
@@ -319,7 +320,7 @@ export class Collector {
           if (abort.signal.aborted) return;
           // The copy read everything before `end`; once the stream has published up to there, copy + log converge.
           const end = positionBefore(await this.o.source.currentClusterTime());
-          while (!abort.signal.aborted && comparePositions(parsePosition(this.point?.durable ?? '0.0.0'), end) < 0) {
+          while (!abort.signal.aborted && (comparePositions(parsePosition(this.point?.durable ?? '0.0.0'), end) < 0 || typeof this.point?.token._data !== 'string')) {
             await sleep(50, abort.signal);
           }
           if (abort.signal.aborted) return;

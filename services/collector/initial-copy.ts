@@ -30,7 +30,7 @@ export interface InitialCopyResult {
 }
 
 export async function runInitialCopy(o: InitialCopyOptions): Promise<InitialCopyResult> {
-  const all = await o.source.listCollections();
+  const all = await o.source.listCollections((db) => o.filter.capturesDb(db));
   const collections = all.filter((c) => {
     const dot = c.ns.indexOf('.');
     return dot > 0 && o.filter.captures(c.ns.slice(0, dot), c.ns.slice(dot + 1));

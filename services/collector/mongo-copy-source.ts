@@ -19,11 +19,11 @@ function canonical(doc: unknown): Record<string, unknown> {
 export class MongoCopySource implements CopySource {
   constructor(private readonly client: MongoClient) {}
 
-  async listCollections(): Promise<CopyCollection[]> {
+  async listCollections(wantDb: (db: string) => boolean = () => true): Promise<CopyCollection[]> {
     const dbs = await this.client.db('admin').admin().listDatabases({ nameOnly: true });
     const out: CopyCollection[] = [];
     for (const { name: dbName } of dbs.databases) {
-      if (SYSTEM_DBS.has(dbName)) continue;
+      if (SYSTEM_DBS.has(dbName) || !wantDb(dbName)) continue;
       const db = this.client.db(dbName);
       const infos = (await db.listCollections({}, { nameOnly: false }).toArray()) as Document[];
       for (const info of infos) {

@@ -30,6 +30,11 @@ export class NamespaceFilter {
     this.includeDb = scope.include.map((p) => globToRegExp(p.includes('.') ? p.slice(0, p.indexOf('.')) : p));
   }
 
+  /** Whether any collection of this database may be captured (the copy skips the others entirely). */
+  capturesDb(db: string): boolean {
+    return !SYSTEM_DBS.has(db) && db !== '' && this.includeDb.some((r) => r.test(db));
+  }
+
   /** `coll` null: a database-level event. */
   captures(db: string, coll: string | null): boolean {
     if (SYSTEM_DBS.has(db) || db === '') return false;

@@ -14,7 +14,7 @@ import { open, readFile, rename, mkdir } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { positionString } from '../../contracts/index.js';
+import { comparePositions, formatPosition, maxPosition, parsePosition, positionString } from '../../contracts/index.js';
 import type { Catalog } from '../../contracts/index.js';
 import { CollectorError } from './collector-errors.js';
 
@@ -39,9 +39,16 @@ export class CatalogResumeStore implements ResumeStore {
 
   async load(): Promise<ResumePoint | null> {
     const catalog = await this.readCatalog();
-    if (!catalog?.resumeToken || !catalog.durable) return null;
+    if (!catalog) return null;
     const openGap = catalog.gaps.some((g) => g.to === undefined);
-    return { token: catalog.resumeToken, durable: catalog.durable, copyComplete: catalog.snapshots.length > 0 && !openGap };
+    const copyComplete = catalog.snapshots.length > 0 && !openGap;
+    if (catalog.resumeToken && catalog.durable) return { token: catalog.resumeToken, durable: catalog.durable, copyComplete };
+    // A base but no token yet (stopped right after the first copy): restart the stream at the base's
+    // position (startAtOperationTime); if the oplog no longer reaches back there, that is a gap.
+    const newest = catalog.snapshots.map((s) => parsePosition(s.position)).sort(comparePositions).at(-1);
+    const known = catalog.durable ? parsePosition(catalog.durable) : newest;
+    if (!known) return null;
+    return { token: {}, durable: formatPosition(newest ? maxPosition(known, newest) : known), copyComplete };
   }
 
   // The archiver commits the point with the segment that makes it true.

@@ -51,8 +51,8 @@ export interface CopyCollection {
 
 /** Read access for the initial copy. */
 export interface CopySource {
-  /** Every collection the copy should capture (the caller filters by scope). */
-  listCollections(): Promise<CopyCollection[]>;
+  /** The collections of the databases `wantDb` accepts (the caller filters collections by scope). */
+  listCollections(wantDb?: (db: string) => boolean): Promise<CopyCollection[]>;
   /** Documents as raw BSON bytes in _id order, in batches. */
   readDocuments(ns: string, options: { batchSize: number; signal?: AbortSignal }): AsyncIterable<Buffer[]>;
 }

@@ -93,7 +93,7 @@ describeWith('kafka', 'event log on Kafka', (server) => {
     for (let b = 0; b < 4; b++) {
       await producer.publish(Array.from({ length: 5 }, (_, i): LogRecord => ({ kind: 'event', event: event(b * 5 + i, i) })));
     }
-    const first = await KafkaLogConsumer.open({ brokers: [...server.brokers], topic, groupId });
+    const first = await KafkaLogConsumer.open({ brokers: [...server.brokers], topic, groupId, sessionTimeoutMs: 6000 });
     const deliveries = await pollAll(first, 20);
     // Commit only what is "durable downstream": the first delivery.
     const committed = deliveries[0];
@@ -102,7 +102,7 @@ describeWith('kafka', 'event log on Kafka', (server) => {
     const lastCommitted = Math.max(...committed.records.map(seqOf));
     await first.close();
 
-    const second = await KafkaLogConsumer.open({ brokers: [...server.brokers], topic, groupId });
+    const second = await KafkaLogConsumer.open({ brokers: [...server.brokers], topic, groupId, sessionTimeoutMs: 6000 });
     open.push(second);
     const again = (await pollAll(second, 20 - committed.records.length)).flatMap((d) => d.records);
     expect(again.map(seqOf)).toEqual(Array.from({ length: 19 - lastCommitted }, (_, i) => lastCommitted + 1 + i));

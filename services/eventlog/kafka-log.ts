@@ -121,6 +121,8 @@ export class KafkaLogProducer implements LogProducer {
 
 export interface KafkaLogConsumerOptions extends KafkaLogOptions {
   groupId: string;
+  /** Consumer-group session timeout (the broker allows 6 s to 5 min by default). Default 30 s. */
+  sessionTimeoutMs?: number;
   /** eachBatch waits while this many bytes are delivered but not yet polled. Default 32 MiB. */
   maxPendingBytes?: number;
 }
@@ -150,6 +152,8 @@ export class KafkaLogConsumer implements LogConsumer {
     const consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
       maxBytesPerPartition: Math.max(16 * 1024 * 1024, options.maxMessageBytes ?? 0),
     });
     const self = new KafkaLogConsumer(consumer, options.maxPendingBytes ?? 32 * 1024 * 1024);

@@ -1,0 +1,101 @@
+/**
+ * `rewind archive`: the archiver alone, reading the Kafka log that `rewind
+ * collect` writes, as a consumer group; offsets are committed only after the
+ * segment holding them is durable in the archive.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { kafkaGroupId, kafkaTopicName, loadArchiveRunConfig } from '../../../contracts/runtime-config.js';
+import type { ArchiveRunConfig } from '../../../contracts/runtime-config.js';
+import { CatalogStore, FsBlobStore } from '../../archive/index.js';
+import { Archiver } from '../../archiver/archiver.js';
+import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
+import { KafkaLogConsumer } from '../../eventlog/kafka-log.js';
+import { captureLogger, loadOrExit, runUntilSignalled } from './up.js';
+import type { CaptureIo } from './up.js';
+
+export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger }, signal: AbortSignal): Promise<void> {
+  const log = deps.log ?? captureLogger('archive', config);
+  const catalog = new CatalogStore(config.archive.dir);
+  await catalog.init(config.sourceId);
+  const consumer = await KafkaLogConsumer.open({
+    brokers: [...config.kafka.brokers],
+    topic: kafkaTopicName(config),
+    groupId: kafkaGroupId(config),
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    retentionMs: config.kafka.retentionMs,
+    maxMessageBytes: config.kafka.maxMessageBytes,
+    ...(config.kafka.clientId ? { clientId: config.kafka.clientId } : {}),
+    ...(config.kafka.replicationFactor ? { replicationFactor: config.kafka.replicationFactor } : {}),
+    logger: log,
+  });
+  const archiver = new Archiver({
+    consumer,
+    store: new FsBlobStore(config.archive.dir),
+    catalog,
+    sourceId: config.sourceId,
+    log,
+    segmentMaxBytes: config.archive.segmentMaxBytes,
+    segmentMaxAgeMs: config.archive.segmentMaxAgeMs,
+    codec: config.archive.codec,
+    compaction: { ...config.compaction, memoryBytes: config.compactionMemoryBytes },
+    retention: config.retention,
+  });
+  const stopStatus = startStatusWriter(join(config.archive.dir, STATUS_DIR), () => ({ process: 'archive', archiver: archiver.status() }));
+  const onAbort = () => void archiver.stop();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await archiver.run();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await stopStatus();
+  }
+}
+
+interface ArchiveFlags {
+  config?: string;
+  archive?: string;
+  kafkaBrokers?: string;
+  topic?: string;
+  group?: string;
+  sourceId?: string;
+  logLevel?: string;
+}
+
+export function registerArchiveCommand(program: Command, io: CaptureIo): Command {
+  return program
+    .command('archive')
+    .description('archive the Kafka log written by `rewind collect`: segments, catalog, base snapshots, retention')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
+    .option('--topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
+    .option('--group <id>', 'consumer group (env REWIND_KAFKA_GROUP; default rewind-archiver.<source-id>)')
+    .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
+    .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .action(async (flags: ArchiveFlags) => {
+      const config = loadOrExit('archive', io, () =>
+        loadArchiveRunConfig({
+          ...(flags.config ? { file: flags.config } : {}),
+          env: process.env,
+          overrides: {
+            ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
+            ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+            ...(flags.archive ? { archive: { dir: flags.archive } } : {}),
+            ...(flags.kafkaBrokers || flags.topic || flags.group
+              ? {
+                  kafka: {
+                    ...(flags.kafkaBrokers ? { brokers: flags.kafkaBrokers.split(',').map((s) => s.trim()) } : {}),
+                    ...(flags.topic ? { topic: flags.topic } : {}),
+                    ...(flags.group ? { groupId: flags.group } : {}),
+                  },
+                }
+              : {}),
+          },
+        }),
+      );
+      await runUntilSignalled('archive', io, (signal) => runArchive(config, {}, signal));
+    });
+}

@@ -1,0 +1,104 @@
+/**
+ * `rewind collect`: the collector alone, publishing to Kafka, for when the
+ * collector and the archiver run apart. Its resume point lives in a local
+ * state file, written after every publish the brokers acknowledged.
+ */
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
+import type { CollectConfig } from '../../../contracts/runtime-config.js';
+import { startStatusWriter } from '../../archiver/process-status.js';
+import { Collector } from '../../collector/collector.js';
+import { FileResumeStore } from '../../collector/resume-store.js';
+import { KafkaLogProducer } from '../../eventlog/kafka-log.js';
+import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled } from './up.js';
+import type { CaptureDeps, CaptureIo } from './up.js';
+
+export async function runCollect(config: CollectConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
+  const log = deps.log ?? captureLogger('collect', config);
+  const { source, copySource } = mongoParts(config, deps);
+  const producer = await KafkaLogProducer.open({
+    brokers: [...config.kafka.brokers],
+    topic: kafkaTopicName(config),
+    retentionMs: config.kafka.retentionMs,
+    maxMessageBytes: config.kafka.maxMessageBytes,
+    ...(config.kafka.clientId ? { clientId: config.kafka.clientId } : {}),
+    ...(config.kafka.replicationFactor ? { replicationFactor: config.kafka.replicationFactor } : {}),
+    logger: log,
+  });
+  const collector = new Collector({
+    source,
+    copySource,
+    producer,
+    resumeStore: new FileResumeStore(config.stateFile),
+    log,
+    scope: { include: config.mongo.include, exclude: config.mongo.exclude },
+    pollWaitMs: config.mongo.pollWaitMs,
+    copyBatchSize: config.mongo.copyBatchSize,
+  });
+  const stopStatus = startStatusWriter(join(dirname(config.stateFile), '.status'), () => ({ process: 'collect', collector: collector.status() }));
+  const onAbort = () => void collector.stop();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await collector.run();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await stopStatus();
+    await producer.close().catch(() => undefined);
+    await source.close().catch(() => undefined);
+  }
+}
+
+interface CollectFlags {
+  config?: string;
+  mongo?: string;
+  kafkaBrokers?: string;
+  topic?: string;
+  stateFile?: string;
+  sourceId?: string;
+  include: string[];
+  exclude: string[];
+  logLevel?: string;
+}
+
+export function registerCollectCommand(program: Command, io: CaptureIo): Command {
+  return program
+    .command('collect')
+    .description('capture the change stream of a MongoDB deployment into Kafka (run `rewind archive` beside it)')
+    .option('--mongo <uri>', 'source MongoDB URI (env REWIND_MONGO_URI)')
+    .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
+    .option('--topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
+    .option('--state-file <file>', 'where the collector keeps its resume point (env REWIND_STATE_FILE)')
+    .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
+    .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
+    .option('--include <pattern>', 'capture only matching namespaces; repeatable', collectOption, [])
+    .option('--exclude <pattern>', 'leave out matching namespaces; repeatable', collectOption, [])
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .action(async (flags: CollectFlags) => {
+      const config = loadOrExit('collect', io, () =>
+        loadCollectConfig({
+          ...(flags.config ? { file: flags.config } : {}),
+          env: process.env,
+          overrides: {
+            ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
+            ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+            ...(flags.stateFile ? { stateFile: flags.stateFile } : {}),
+            ...(flags.kafkaBrokers || flags.topic
+              ? { kafka: { ...(flags.kafkaBrokers ? { brokers: flags.kafkaBrokers.split(',').map((s) => s.trim()) } : {}), ...(flags.topic ? { topic: flags.topic } : {}) } }
+              : {}),
+            ...(flags.mongo || flags.include.length || flags.exclude.length
+              ? {
+                  mongo: {
+                    ...(flags.mongo ? { uri: flags.mongo } : {}),
+                    ...(flags.include.length ? { include: flags.include } : {}),
+                    ...(flags.exclude.length ? { exclude: flags.exclude } : {}),
+                  },
+                }
+              : {}),
+          },
+        }),
+      );
+      await runUntilSignalled('collect', io, (signal) => runCollect(config, {}, signal));
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * `rewind status --archive <dir> [--json]`: how far the archive is behind the
+ * source (lag), what can be restored (the window), how many segments and
+ * snapshots it holds, the gaps, and what the running capture processes say
+ * about themselves (lifecycle state, source reachability, retries).
+ */
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { parsePosition } from '../../../contracts/index.js';
+import { CatalogStore, summarizeCatalog } from '../../archive/index.js';
+import type { CatalogSummary } from '../../archive/index.js';
+import { STATUS_DIR, readProcessStatuses } from '../../archiver/process-status.js';
+import type { ProcessStatus } from '../../archiver/process-status.js';
+import type { CaptureIo } from './up.js';
+
+/** A process whose status file has not moved for this long is not running (or hung). */
+const STALE_MS = 10_000;
+
+export interface CaptureStatusReport {
+  sourceId: string;
+  /** Seconds between now and the latest durable position's cluster time; null before the first commit. */
+  lagSeconds: number | null;
+  durable: CatalogSummary['durable'];
+  window: CatalogSummary['window'];
+  snapshots: { count: number; newest: CatalogSummary['snapshots'][number] | null };
+  segments: CatalogSummary['segments'];
+  gaps: CatalogSummary['gaps'];
+  openGaps: number;
+  processes: (ProcessStatus & { running: boolean })[];
+}
+
+export async function captureStatus(archiveDir: string, nowMs = Date.now()): Promise<CaptureStatusReport> {
+  const catalog = await new CatalogStore(archiveDir).read();
+  const summary = summarizeCatalog(catalog);
+  const processes = (await readProcessStatuses(join(archiveDir, STATUS_DIR))).map((p) => ({
+    ...p,
+    running: nowMs - Date.parse(p.updatedAt) < STALE_MS,
+  }));
+  return {
+    sourceId: summary.sourceId,
+    lagSeconds: catalog.durable ? Math.max(0, Math.round(nowMs / 100 - parsePosition(catalog.durable).seconds * 10) / 10) : null,
+    durable: summary.durable,
+    window: summary.window,
+    snapshots: { count: summary.snapshots.length, newest: summary.snapshots.at(-1) ?? null },
+    segments: summary.segments,
+    gaps: summary.gaps,
+    openGaps: summary.gaps.filter((g) => g.to === undefined).length,
+    processes,
+  };
+}
+
+function describeProcess(p: CaptureStatusReport['processes'][number]): string[] {
+  const lines = [`  ${p.process} (pid ${p.pid}): ${p.running ? 'running' : `not running (last seen ${p.updatedAt})`}`];
+  const c = p.collector as { state?: string; sourceReachable?: boolean; reconnectAttempts?: number; lastError?: string | null; source?: string; copy?: { documents: number } | null } | undefined;
+  if (c) {
+    lines.push(`    collector: ${c.state ?? '?'}; source ${c.source ?? '?'} ${c.sourceReachable ? 'reachable' : `UNREACHABLE${c.reconnectAttempts ? ` (retry ${c.reconnectAttempts})` : ''}`}`);
+    if (c.copy) lines.push(`    initial copy: ${c.copy.documents} documents so far`);
+    if (c.lastError && !c.sourceReachable) lines.push(`    last error: ${c.lastError}`);
+  }
+  const a = p.archiver as { state?: string; eventsArchived?: number; duplicatesDropped?: number; openSegment?: { events: number } | null } | undefined;
+  if (a) lines.push(`    archiver: ${a.state ?? '?'}; ${a.eventsArchived ?? 0} events archived, ${a.duplicatesDropped ?? 0} duplicates dropped, open segment ${a.openSegment ? `${a.openSegment.events} events` : 'none'}`);
+  return lines;
+}
+
+export function formatCaptureStatus(r: CaptureStatusReport): string {
+  const lines = [`source ${r.sourceId}`];
+  lines.push(`lag: ${r.lagSeconds === null ? 'nothing captured yet' : `${r.lagSeconds} s behind the source`}`);
+  lines.push(`durable up to: ${r.durable ? r.durable.text : '-'}`);
+  lines.push(`restorable window: ${r.window ? `${r.window.earliest.text} → ${r.window.latest.text}` : 'none yet (no base snapshot)'}`);
+  lines.push(`snapshots: ${r.snapshots.count}${r.snapshots.newest ? `, newest ${r.snapshots.newest.kind} at ${r.snapshots.newest.position.text}` : ''}`);
+  lines.push(`segments: ${r.segments.count} (${r.segments.events} events, ${r.segments.bytes} bytes)`);
+  lines.push(`gaps: ${r.gaps.length === 0 ? 'none' : ''}`);
+  for (const g of r.gaps) lines.push(`  ${g.to ? '' : 'OPEN '}from ${g.from}${g.to ? ` to ${g.to}` : ' (no base snapshot since)'}: ${g.reason}`);
+  lines.push(`processes: ${r.processes.length === 0 ? 'none reported' : ''}`);
+  for (const p of r.processes) lines.push(...describeProcess(p));
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerStatusCommand(program: Command, io: CaptureIo): Command {
+  return program
+    .command('status')
+    .description('show capture lag, the restorable window, segment and snapshot counts, gaps and running processes')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--json', 'print JSON')
+    .action(async (flags: { archive?: string; json?: boolean }) => {
+      const dir = flags.archive ?? process.env.REWIND_ARCHIVE_DIR ?? process.env.REWIND_ARCHIVE;
+      if (!dir) {
+        io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
+        throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');
+      }
+      try {
+        const report = await captureStatus(dir);
+        io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureStatus(report));
+      } catch (err) {
+        const e = err as { code?: unknown; message?: unknown };
+        const code = typeof e.code === 'string' ? e.code : 'FAILED';
+        if (flags.json) io.stdout(`${JSON.stringify({ error: { code, message: String(e.message ?? err) } }, null, 2)}\n`);
+        else io.stderr(`rewind status: ${code}: ${String(e.message ?? err)}\n`);
+        throw new CommanderError(1, `rewind.${code}`, String(e.message ?? err));
+      }
+    });
+}

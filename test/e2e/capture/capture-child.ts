@@ -1,0 +1,56 @@
+/**
+ * A capture process for the crash tests: `rewind up`, `rewind collect` or
+ * `rewind archive` exactly as the CLI wires them, except that the change
+ * source replays a recorded event sequence (released over wall-clock time
+ * from a start instant shared by every incarnation, so a restarted process
+ * sees the same "live" stream) instead of a MongoDB the machine cannot run.
+ *
+ *   node --import tsx capture-child.ts <up|collect|archive> <json settings>
+ */
+import { pino } from 'pino';
+import { loadArchiveRunConfig, loadCollectConfig, loadUpConfig } from '../../../contracts/runtime-config.js';
+import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
+import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
+import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
+import { runArchive } from '../../../services/cli/commands/archive.js';
+import { runCollect } from '../../../services/cli/commands/collect.js';
+import { runUp } from '../../../services/cli/commands/up.js';
+
+export interface ChildSettings {
+  events: number;
+  perSecond: number;
+  seed: number;
+  startAtMs: number;
+  /** Events released per millisecond after startAtMs. */
+  ratePerMs: number;
+  archiveDir?: string;
+  stateFile?: string;
+  brokers?: string[];
+  topic?: string;
+  groupId?: string;
+}
+
+const [mode, json] = process.argv.slice(2);
+const s = JSON.parse(json ?? '{}') as ChildSettings;
+const log = pino({ level: process.env.CHILD_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const events = syntheticStream({ events: s.events, perSecond: s.perSecond, seed: s.seed });
+const source = new RecordedChangeSource(events, { batchSize: 200, availableAtMs: (i) => s.startAtMs + i / s.ratePerMs });
+const copySource = new RecordedCopySource(() => []);
+const controller = new AbortController();
+process.once('SIGTERM', () => controller.abort());
+const common = { sourceId: 'crash-test', logLevel: 'warn' };
+const archive = { dir: s.archiveDir, segmentMaxAgeMs: 200, segmentMaxBytes: 256 * 1024 };
+const kafka = { brokers: s.brokers, topic: s.topic, groupId: s.groupId, sessionTimeoutMs: 6000 };
+
+if (mode === 'up') {
+  const config = loadUpConfig({ overrides: { ...common, mongo: { uri: 'mongodb://recorded' }, archive, compaction: { everyMs: null, afterEvents: null } } });
+  await runUp(config, { source, copySource, log }, controller.signal);
+} else if (mode === 'collect') {
+  const config = loadCollectConfig({ overrides: { ...common, mongo: { uri: 'mongodb://recorded' }, kafka, stateFile: s.stateFile } });
+  await runCollect(config, { source, copySource, log }, controller.signal);
+} else if (mode === 'archive') {
+  const config = loadArchiveRunConfig({ overrides: { ...common, kafka, archive, compaction: { everyMs: null, afterEvents: null } } });
+  await runArchive(config, { log }, controller.signal);
+} else {
+  throw new Error(`unknown mode ${String(mode)}`);
+}
