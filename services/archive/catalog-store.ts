@@ -5,13 +5,13 @@
  * (writer-lock.ts) refuses a second writing process. The catalog being
  * replaced is kept as catalog.prev.json for manual recovery.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/index.js';
 import type { Catalog } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { isTempName, writeFileAtomic } from './atomic-file.js';
 import { WriterLock } from './writer-lock.js';
 
 export const CATALOG_FILE = 'catalog.json';
@@ -217,9 +217,24 @@ export class CatalogStore {
       }
     }
     try {
+      await this.removeCrashLeftovers();
       return await task();
     } finally {
       await this.lock.release();
     }
+  }
+
+  /**
+   * Temp files of catalog writes cut short by a crash. Only a lock holder
+   * writes them, so while we hold the lock none of them is in use.
+   */
+  private async removeCrashLeftovers(): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    for (const name of names) {
+      if (isTempName(name) && (name.startsWith(`.${CATALOG_FILE}.`) || name.startsWith(`.${CATALOG_PREVIOUS_FILE}.`))) {
+        await rm(join(this.root, name), { force: true });
+      }
+    }
+    await this.lock.removeDeadTemps();
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,6 +165,10 @@ describe('a crash in the middle of a catalog update leaves a readable catalog', 
     }
     // Each new child had to take over the lock its killed predecessor may have left.
     expect(lastGeneration).toBeGreaterThan(rounds);
+    // The next update clears temp files that killed writes left behind.
+    await new CatalogStore(dir).update(() => undefined);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['catalog.json', 'catalog.prev.json']);
   });
 });
 

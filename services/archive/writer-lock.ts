@@ -5,7 +5,7 @@
  * a lock held on another host cannot be checked and is never taken.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ArchiveError } from './archive-errors.js';
 import { fsyncDir } from './atomic-file.js';
@@ -66,7 +66,7 @@ export class WriterLock {
     const mine: LockContent = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') };
     // The content is written to a temp file first and linked into place: link
     // fails if the lock exists, and a lock file is never seen half written.
-    const temp = join(dirname(this.file), `.${basename(this.file)}.${mine.nonce}.tmp`);
+    const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${mine.nonce}.tmp`);
     await writeFile(temp, JSON.stringify(mine), { flush: true });
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
@@ -108,6 +108,18 @@ export class WriterLock {
       await link(aside, this.file).catch(() => undefined);
     }
     await unlink(aside).catch(() => undefined);
+  }
+
+  /** Removes temp files of would-be holders that died between writing them and linking (pid in the name). */
+  async removeDeadTemps(): Promise<void> {
+    const prefix = `.${basename(this.file)}.`;
+    const names = await readdir(dirname(this.file)).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = /^\.(?:.*)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+      if (name.startsWith(prefix) && m && !isAlive(Number(m[1]))) {
+        await unlink(join(dirname(this.file), name)).catch(() => undefined);
+      }
+    }
   }
 
   async release(): Promise<void> {
