@@ -1,0 +1,257 @@
+/**
+ * Benchmark `capture`: change events from the source port to a durable
+ * segment, per second, with the embedded log and through Kafka, beside a bare
+ * kafkajs producer and consumer group moving the same Avro bytes on the same
+ * broker (target: Kafka path ≥ 0.6 of the bare clients); end-to-end lag p50
+ * and p99 at a steady 5,000 events/s (target p99 < 1 s); the process's peak
+ * resident memory.
+ *
+ * The source port replays a recorded sequence in the documented shapes
+ * (services/collector/testing), so the figures measure rewind, not a MongoDB.
+ * Kafka: KAFKA_BROKERS, else the local broker of the test harness; without
+ * one the Kafka figures are left out and params say why.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Timestamp } from 'bson';
+import type { Document } from 'bson';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { changeEventType, comparePositions, formatPosition, parsePosition, position } from '../contracts/index.js';
+import type { Catalog } from '../contracts/index.js';
+import { CatalogStore, FsBlobStore, isArchiveError, readSegment } from '../services/archive/index.js';
+import { Archiver } from '../services/archiver/archiver.js';
+import { Collector } from '../services/collector/collector.js';
+import { normalizeChangeEvent } from '../services/collector/normalize-event.js';
+import type { ResumePoint, ResumeStore } from '../services/collector/resume-store.js';
+import { RecordedChangeSource, highWaterMarkToken } from '../services/collector/testing/recorded-change-source.js';
+import { RecordedCopySource } from '../services/collector/testing/recorded-copy-source.js';
+import { syntheticStream } from '../services/collector/testing/synthetic-stream.js';
+import { EmbeddedLog } from '../services/eventlog/embedded-log.js';
+import type { LogConsumer, LogProducer } from '../services/eventlog/event-log.js';
+import { KafkaLogConsumer, KafkaLogProducer } from '../services/eventlog/kafka-log.js';
+import type { BenchContext, BenchResult, Figure } from './convention.js';
+import { peakRss } from './convention.js';
+
+const silent = pino({ level: 'silent' });
+
+/** Resumes just before the first recorded event, as a collector that has been running. */
+class StartBefore implements ResumeStore {
+  constructor(private readonly first: Timestamp) {}
+  load(): Promise<ResumePoint> {
+    const t = this.first;
+    return Promise.resolve({
+      token: highWaterMarkToken(t),
+      durable: formatPosition(position(t.high, (t.low >>> 0) - 1, 2147483647)),
+      copyComplete: true,
+    });
+  }
+  saved(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const lastPos = (events: Document[]) => {
+  const ct = (events.at(-1) as Document).clusterTime as Timestamp;
+  return position(ct.high, ct.low, 0);
+};
+
+async function readCatalog(c: CatalogStore): Promise<Catalog | null> {
+  try {
+    return await c.read();
+  } catch (err) {
+    if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
+    throw err;
+  }
+}
+
+interface PipelineRun {
+  seconds: number;
+  lagsMs: number[];
+}
+
+/**
+ * Source port → log → archiver → durable segment. With `availableAtMs` the
+ * source releases events over time and the lag of each event (durable in a
+ * catalogued segment minus released) is measured by watching the catalog.
+ */
+async function pipeline(
+  events: Document[],
+  log: { producer: LogProducer; consumer: LogConsumer; ended?: () => boolean },
+  options: { availableAtMs?: (i: number) => number; segmentMaxAgeMs: number },
+): Promise<PipelineRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'rewind-bench-capture-'));
+  try {
+    const catalog = new CatalogStore(dir);
+    const store = new FsBlobStore(dir);
+    await catalog.init('bench');
+    const source = new RecordedChangeSource(events, { batchSize: 1000, ...(options.availableAtMs ? { availableAtMs: options.availableAtMs } : {}) });
+    const collector = new Collector({
+      source,
+      copySource: new RecordedCopySource(() => []),
+      producer: log.producer,
+      resumeStore: new StartBefore((events[0] as Document).clusterTime as Timestamp),
+      log: silent,
+      pollWaitMs: 20,
+      heartbeatMs: 200,
+    });
+    const archiver = new Archiver({
+      consumer: log.consumer,
+      store,
+      catalog,
+      sourceId: 'bench',
+      log: silent,
+      segmentMaxBytes: 16 * 1024 * 1024,
+      segmentMaxAgeMs: options.segmentMaxAgeMs,
+      codec: 'deflate',
+      compaction: { everyMs: null, afterEvents: null, memoryBytes: 64 << 20 },
+      retention: { windowMs: null },
+      pollWaitMs: 20,
+      ...(log.ended ? { logEnded: log.ended } : {}),
+    });
+    const index = new Map<string, number>(events.map((e, i) => [(e._id as { _data: string })._data, i]));
+    const seen = new Set<string>();
+    const lagsMs: number[] = [];
+    const end = lastPos(events);
+    const started = process.hrtime.bigint();
+    const running = Promise.all([archiver.run(), collector.run()]);
+    for (;;) {
+      const c = await readCatalog(catalog);
+      const now = Date.now();
+      if (c && options.availableAtMs) {
+        for (const seg of c.segments) {
+          if (seen.has(seg.id)) continue;
+          seen.add(seg.id);
+          for await (const e of readSegment(store, seg)) lagsMs.push(now - options.availableAtMs(index.get(e.id) ?? 0));
+        }
+      }
+      if (c?.durable && comparePositions(parsePosition(c.durable), end) >= 0) break;
+      await new Promise((r) => setTimeout(r, options.availableAtMs ? 10 : 25));
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await collector.stop();
+    await archiver.stop();
+    await running;
+    return { seconds, lagsMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same Avro bytes through a plain kafkajs producer (acks -1) and a consumer group, nothing else. */
+async function bareKafka(brokers: string[], values: Buffer[]): Promise<number> {
+  const kafka = new Kafka({ brokers, clientId: 'bench-bare', logLevel: logLevel.NOTHING });
+  const topic = `bench-bare-${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: `${topic}-g`, maxBytesPerPartition: 16 << 20 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let received = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((r) => (done = r));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      received += batch.messages.length;
+      if (received >= values.length) done();
+      await Promise.resolve();
+    },
+  });
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < values.length; i += 1000) {
+    await producer.send({ topic, acks: -1, messages: values.slice(i, i + 1000).map((value) => ({ value })) });
+  }
+  await all;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return seconds;
+}
+
+async function findBrokers(ctx: BenchContext): Promise<{ brokers: string[]; stop: () => Promise<void>; kind: string } | { reason: string }> {
+  const env = process.env.KAFKA_BROKERS;
+  if (env) return { brokers: env.split(','), stop: () => Promise.resolve(), kind: 'KAFKA_BROKERS' };
+  try {
+    const { loadInstallState } = await import('../test/harness/install-manifest.js');
+    const { startLocalKafka } = await import('../test/harness/local-kafka.js');
+    const installed = (await loadInstallState()).server('kafka');
+    if (!installed.ok) return { reason: installed.reason };
+    ctx.log('starting the local Kafka broker of the test harness…');
+    const running = await startLocalKafka(installed);
+    return { brokers: [...running.server.brokers], stop: running.stop, kind: `local ${running.server.version}` };
+  } catch (err) {
+    return { reason: `no Kafka broker: ${(err as Error).message}` };
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult> {
+  const count = ctx.quick ? 40_000 : 200_000;
+  const lagSeconds = ctx.quick ? 6 : 20;
+  const rate = 5000;
+  const events = syntheticStream({ events: count, perSecond: 5000, payloadBytes: 200 });
+  const values = events.map((e, i) => changeEventType.toBuffer(normalizeChangeEvent(e, { index: i, fullDocumentMode: 'whenAvailable' })));
+  const bytes = values.reduce((n, v) => n + v.length, 0);
+  ctx.log(`${count} events, ${(bytes / 1e6).toFixed(1)} MB as Avro`);
+  const figures: Figure[] = [];
+  const params: Record<string, unknown> = { events: count, avroBytes: bytes, lagRate: rate, lagSeconds };
+
+  const { result, peakRssBytes } = await peakRss(async () => {
+    const embedded = await pipeline(events, (() => {
+      const log = new EmbeddedLog();
+      return { producer: log.producer, consumer: log.consumer, ended: () => log.ended };
+    })(), { segmentMaxAgeMs: 1000 });
+    ctx.log(`embedded: ${(count / embedded.seconds).toFixed(0)} events/s`);
+
+    const lagEvents = syntheticStream({ events: rate * lagSeconds, perSecond: 5000, payloadBytes: 200, seed: 9 });
+    const t0 = Date.now() + 500;
+    const lag = await pipeline(lagEvents, (() => {
+      const log = new EmbeddedLog();
+      return { producer: log.producer, consumer: log.consumer, ended: () => log.ended };
+    })(), { availableAtMs: (i) => t0 + (i * 1000) / rate, segmentMaxAgeMs: 250 });
+    const sorted = [...lag.lagsMs].sort((a, b) => a - b);
+    ctx.log(`lag at ${rate}/s: p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms (${sorted.length} events)`);
+
+    const broker = await findBrokers(ctx);
+    let kafka: { pipeline: number; bare: number } | null = null;
+    if ('brokers' in broker) {
+      try {
+        params.kafka = broker.kind;
+        const topic = `bench-capture-${Date.now()}`;
+        const producer = await KafkaLogProducer.open({ brokers: broker.brokers, topic });
+        const consumer = await KafkaLogConsumer.open({ brokers: broker.brokers, topic, groupId: `${topic}-g`, sessionTimeoutMs: 10_000 });
+        const k = await pipeline(events, { producer, consumer }, { segmentMaxAgeMs: 1000 });
+        await producer.close();
+        const bare = await bareKafka(broker.brokers, values);
+        kafka = { pipeline: count / k.seconds, bare: count / bare };
+        ctx.log(`kafka: ${kafka.pipeline.toFixed(0)} events/s; bare kafkajs ${kafka.bare.toFixed(0)} events/s`);
+      } finally {
+        await broker.stop();
+      }
+    } else {
+      params.kafkaSkipped = broker.reason;
+      ctx.log(`Kafka figures skipped: ${broker.reason}`);
+    }
+    return { embedded: count / embedded.seconds, sorted, kafka };
+  });
+
+  const bare = result.kafka ? { what: 'bare kafkajs producer + consumer group, same Avro bytes, same broker', value: result.kafka.bare } : undefined;
+  figures.push({ metric: 'embedded: source port → durable segment', unit: 'events/s', value: result.embedded, ...(bare ? { baseline: bare } : {}) });
+  if (result.kafka && bare) {
+    figures.push({ metric: 'kafka: source port → Kafka → durable segment', unit: 'events/s', value: result.kafka.pipeline, baseline: bare, target: '≥ 0.6' });
+  }
+  figures.push({ metric: `lag p50 at ${rate} events/s (embedded)`, unit: 'ms', value: percentile(result.sorted, 50), lowerIsBetter: true, target: 'p99 < 1000 ms' });
+  figures.push({ metric: `lag p99 at ${rate} events/s (embedded)`, unit: 'ms', value: percentile(result.sorted, 99), lowerIsBetter: true, target: '< 1000 ms' });
+  figures.push({ metric: 'peak resident memory', unit: 'MB', value: Math.round(peakRssBytes / 1e5) / 10, lowerIsBetter: true });
+  return { figures, params };
+}
+
