@@ -107,20 +107,27 @@ export class ContainerWriter<T> {
 
   /**
    * Appends one record. A record that does not fit the schema is refused with
-   * ARCHIVE_ENCODE_FAILED and leaves the writer usable.
+   * ARCHIVE_ENCODE_FAILED (thrown) and leaves the writer usable. Returns a
+   * promise only when the record closed a block and the caller must wait for
+   * room; most records are encoded without allocating one.
    */
-  async write(record: T): Promise<void> {
+  write(record: T): Promise<void> | undefined {
     this.checkOpen();
-    let end = this.encodeAt(record);
-    if (end < 0) {
-      // The block is full: seal it and start a new one (larger if this record alone needs it).
-      // avsc reports how far the record ran past the buffer's end.
-      const recordBytes = this.block.length - end - this.blockPos;
-      if (this.blockCount > 0) await this.seal();
-      if (recordBytes > this.block.length) this.block = Buffer.allocUnsafe(recordBytes * 2);
-      end = this.encodeAt(record);
-    }
+    const end = this.encodeAt(record);
+    if (end < 0) return this.writeInNewBlock(record, end);
     this.blockPos = end;
+    this.blockCount++;
+    this.count++;
+    return undefined;
+  }
+
+  /** The block is full: seal it and start a new one (larger if this record alone needs it). */
+  private async writeInNewBlock(record: T, overflow: number): Promise<void> {
+    // avsc reports how far the record ran past the buffer's end.
+    const recordBytes = this.block.length - overflow - this.blockPos;
+    if (this.blockCount > 0) await this.seal();
+    if (recordBytes > this.block.length) this.block = Buffer.allocUnsafe(recordBytes * 2);
+    this.blockPos = this.encodeAt(record);
     this.blockCount++;
     this.count++;
   }

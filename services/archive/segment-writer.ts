@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import {
   OPERATION_TYPES,
   changeEventType,
-  comparePositions,
   formatPosition,
   position,
   positionSortKey,
@@ -21,6 +20,7 @@ import type { BlobStore } from './blob-store.js';
 import { namespaceName } from './namespaces.js';
 
 export const SEGMENTS_PREFIX = 'segments/';
+const UINT32_MAX = 0xffff_ffff;
 const VALID_OPS: ReadonlySet<string> = new Set(OPERATION_TYPES);
 
 export type SegmentWriterOptions = ContainerWriterOptions & {
@@ -39,7 +39,11 @@ export class SegmentWriter {
   private id: string | null;
   private first: Position | null = null;
   private last: Position | null = null;
-  private readonly namespaces: Record<string, number> = {};
+  private readonly namespaces = new Map<string, number>();
+  // The last namespace seen and its name: consecutive events mostly share one.
+  private nsDb: string | null = null;
+  private nsColl: string | null = null;
+  private nsName = '';
   private closed = false;
 
   constructor(store: BlobStore, options: SegmentWriterOptions = {}) {
@@ -69,18 +73,23 @@ export class SegmentWriter {
   /** Appends one event; it must come strictly after the previous one. Waits when the file writer is busy. */
   async append(event: ChangeEvent): Promise<void> {
     if (this.closed) throw new ArchiveError('ARCHIVE_WRITER_CLOSED', { path: this.path });
-    const at = eventPosition(event);
-    if (this.last && comparePositions(at, this.last) <= 0) {
+    const last = this.last;
+    // Compared field by field: this runs for every event, a Position object per event costs more.
+    if (last && (event.seconds - last.seconds || event.increment - last.increment || event.index - last.index) <= 0) {
       throw new ArchiveError('SEGMENT_OUT_OF_ORDER', {
         path: this.path,
-        previous: formatPosition(this.last),
-        got: formatPosition(at),
+        previous: formatPosition(last),
+        got: `${event.seconds}.${event.increment}.${event.index}`,
       });
     }
     if (!VALID_OPS.has(event.op)) {
       throw new ArchiveError('ARCHIVE_ENCODE_FAILED', { path: this.path, detail: `unknown op ${JSON.stringify(event.op)}` });
     }
+    if (!last || event.seconds > UINT32_MAX || event.increment > UINT32_MAX || event.index < 0) {
+      eventPosition(event); // throws PositionFormatError naming a position out of range
+    }
     if (!this.container) {
+      const at = eventPosition(event);
       this.id ??= `${positionSortKey(at)}-${randomBytes(4).toString('hex')}`;
       this.container = new ContainerWriter<ChangeEvent>(
         this.store,
@@ -91,14 +100,21 @@ export class SegmentWriter {
       );
       this.first = at;
     }
-    await this.container.write(event);
-    this.last = at;
+    const wait = this.container.write(event);
+    if (wait) await wait;
+    this.last = { seconds: event.seconds, increment: event.increment, index: event.index };
     // A rename touches both namespaces: a selective restore of either must read this segment.
-    const from = namespaceName(event.ns.db, event.ns.coll);
-    this.namespaces[from] = (this.namespaces[from] ?? 0) + 1;
+    const ns = event.ns;
+    if (ns.db !== this.nsDb || ns.coll !== this.nsColl) {
+      this.nsDb = ns.db;
+      this.nsColl = ns.coll;
+      this.nsName = namespaceName(ns.db, ns.coll);
+    }
+    const from = this.nsName;
+    this.namespaces.set(from, (this.namespaces.get(from) ?? 0) + 1);
     if (event.to) {
       const to = namespaceName(event.to.db, event.to.coll);
-      if (to !== from) this.namespaces[to] = (this.namespaces[to] ?? 0) + 1;
+      if (to !== from) this.namespaces.set(to, (this.namespaces.get(to) ?? 0) + 1);
     }
   }
 
@@ -118,7 +134,7 @@ export class SegmentWriter {
       last: formatPosition(this.last),
       count,
       codec: this.codec,
-      namespaces: { ...this.namespaces },
+      namespaces: Object.fromEntries(this.namespaces),
       createdAt: new Date().toISOString(),
     };
   }

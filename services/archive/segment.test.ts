@@ -2,7 +2,7 @@ import { BSONRegExp, Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, Ob
 import avro from 'avsc';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXACT_BSON, changeEventSchema } from '../../contracts/index.js';
+import { EXACT_BSON, PositionFormatError, changeEventSchema } from '../../contracts/index.js';
 import type { ChangeEvent } from '../../contracts/index.js';
 import { ArchiveError, FsBlobStore, SegmentWriter, readSegment, writeSegment } from './index.js';
 import type { ArchiveErrorCode } from './index.js';
@@ -129,6 +129,10 @@ describe('segment writer', () => {
     await expect(w.append(makeEvent(6, { seconds: 1_714_564_799, increment: 99 }))).rejects.toMatchObject({
       code: 'SEGMENT_OUT_OF_ORDER',
     });
+    // Positions out of range are refused with the contracts' error, first event or not.
+    await expect(w.append(makeEvent(8, { increment: 9, index: -1 }))).rejects.toThrow(PositionFormatError);
+    await expect(w.append(makeEvent(9, { seconds: 2 ** 32 }))).rejects.toThrow(PositionFormatError);
+    await expect(new SegmentWriter(store).append(makeEvent(1, { increment: 2 ** 32 }))).rejects.toThrow(PositionFormatError);
     // The writer is still usable after a refused event.
     await w.append(makeEvent(7, { increment: 6 }));
     const entry = await w.finish();
