@@ -19,7 +19,8 @@ import type { DocumentScope, RestoreMode } from './plan-actions.js';
 import { restoreNamespace } from './restore-namespace.js';
 import type { NamespaceReport } from './restore-namespace.js';
 import type { StateAtT } from './state-source.js';
-import { isEmpty, targetCollection } from './target-collections.js';
+import { ensureCollection, isEmpty, targetCollection } from './target-collections.js';
+import type { MetadataOutcome } from './target-collections.js';
 
 export interface RestoreJobOptions {
   state: StateAtT;
@@ -143,7 +144,22 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     }
   }
 
-  // 2. The work, bounded in parallel across namespaces.
+  // 2. Destination collections with their options at T, one at a time: creating
+  //    several collections of a new database at once races on some servers.
+  const prepared = new Map<string, MetadataOutcome>();
+  if (!o.dryRun) {
+    for (const ns of selected) {
+      const progress = job?.namespace(ns, destinations.get(ns) as string);
+      if (progress?.prepared) continue;
+      prepared.set(ns, await ensureCollection(o.client, destinations.get(ns) as string, o.state.namespace(ns).metadata));
+      if (progress) {
+        progress.prepared = true;
+        await job?.save();
+      }
+    }
+  }
+
+  // 3. The documents, bounded in parallel across namespaces.
   const reports = new Map<string, NamespaceReport>();
   await forEachLimited(selected, parallel, async (ns) => {
     const source = o.state.namespace(ns);
@@ -159,6 +175,7 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
       batchBytes,
       sampleSize,
       onProgress: (n, processed) => o.onProgress?.({ ns: n, processed, total: source.count }),
+      ...(prepared.has(ns) ? { prepared: prepared.get(ns) } : {}),
     });
     reports.set(ns, report);
     o.onNamespaceDone?.(report);

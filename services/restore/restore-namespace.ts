@@ -26,7 +26,8 @@ import type { Action, ActionKind, DocumentScope, RestoreMode } from './plan-acti
 import { zeroCounts } from './job-state.js';
 import type { ActionCounts, JobStateFile, NamespaceProgress } from './job-state.js';
 import type { NamespaceAtT } from './state-source.js';
-import { ensureCollection, ensureIndexes, streamSorted, targetCollection, targetFailed } from './target-collections.js';
+import { ensureIndexes, streamSorted, targetCollection, targetFailed } from './target-collections.js';
+import type { MetadataOutcome } from './target-collections.js';
 
 export interface NamespaceReport {
   ns: string;
@@ -53,6 +54,8 @@ export interface NamespaceRunOptions {
   batchBytes: number;
   sampleSize: number;
   onProgress?: (ns: string, processed: number) => void;
+  /** What preparing the collection did (restore-job.ts creates collections first, one at a time). */
+  prepared?: MetadataOutcome;
 }
 
 const COUNT_FIELD: Record<ActionKind, keyof ActionCounts> = {
@@ -114,12 +117,9 @@ export async function restoreNamespace(o: NamespaceRunOptions): Promise<Namespac
   };
   if (progress.done) return report;
 
-  if (!o.dryRun && !progress.prepared) {
-    const created = await ensureCollection(o.client, o.targetNs, o.source.metadata);
-    report.collectionCreated = created.created;
-    report.warnings.push(...created.warnings);
-    progress.prepared = true;
-    await o.job?.save();
+  if (o.prepared) {
+    report.collectionCreated = o.prepared.created;
+    report.warnings.push(...o.prepared.warnings);
   }
 
   const collection = targetCollection(o.client, o.targetNs);

@@ -10,15 +10,12 @@
  * mongod alike (TEST-INFRA.md: only overwrites of existing documents differ).
  * Documents are read back as raw BSON, so no decoding can hide a difference.
  */
-import { serialize } from 'bson';
-import type { Document } from 'bson';
 import fc from 'fast-check';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { formatPosition, position } from '../../../contracts/index.js';
-import { openStateAt } from '../../../services/restore/archive-state.js';
-import { runRestore } from '../../../services/restore/restore-job.js';
-import { describeWith, mongoClient, uniqueDatabase } from '../../harness/index.js';
+import { position } from '../../../contracts/index.js';
+import { describeWith, mongoClient } from '../../harness/index.js';
+import { restoreAndCompare } from './compare-state.js';
 import { TestArchive } from './test-archive.js';
 import { Workload } from './workload.js';
 import type { TrueState } from './workload.js';
@@ -28,28 +25,6 @@ const GROUPS = 420;
 const CHECKPOINTS = 50;
 const SEGMENT_EVERY = 35;
 const COMPACT_AT = new Set([140, 280, 385]);
-
-const byBytes = (x: Uint8Array, y: Uint8Array) => Buffer.compare(x, y);
-
-async function readBack(client: MongoClient, db: string): Promise<Map<string, { docs: Buffer[]; indexes: string[] }>> {
-  const out = new Map<string, { docs: Buffer[]; indexes: string[] }>();
-  for (const c of await client.db(db).listCollections({}, { nameOnly: true }).toArray()) {
-    const coll = client.db(db).collection(c.name);
-    const docs: Buffer[] = [];
-    for await (const raw of coll.find({}, { raw: true, batchSize: 50 })) docs.push(Buffer.from(raw as unknown as Uint8Array));
-    const indexes = (await coll.listIndexes().toArray()).map((i) => String((i as { name?: unknown }).name)).filter((n) => n !== '_id_').sort();
-    out.set(c.name, { docs: docs.sort(byBytes), indexes });
-  }
-  return out;
-}
-
-function expected(truth: TrueState, sourceDb: string): Map<string, { docs: Buffer[]; indexes: string[] }> {
-  const out = new Map<string, { docs: Buffer[]; indexes: string[] }>();
-  for (const [ns, v] of truth.namespaces) {
-    out.set(ns.slice(sourceDb.length + 1), { docs: v.docs.map((d: Document) => Buffer.from(serialize(d))).sort(byBytes), indexes: v.indexes });
-  }
-  return out;
-}
 
 describeWith('wire', 'differential restore: 50 random positions, byte-identical', (server) => {
   let client: MongoClient;
@@ -101,35 +76,6 @@ describeWith('wire', 'differential restore: 50 random positions, byte-identical'
   it('restores each position into a fresh database byte for byte, with nothing extra', async () => {
     const catalog = await archive.catalog();
     expect(catalog.snapshots.length).toBe(1 + COMPACT_AT.size);
-    for (const truth of truths) {
-      const db = uniqueDatabase('differential');
-      const state = await openStateAt({ store: archive.store, catalog, target: { kind: 'position', position: formatPosition(truth.position) } });
-      try {
-        await runRestore({
-          state,
-          client,
-          inPlace: false,
-          confirmSource: false,
-          mode: 'into-empty',
-          dryRun: false,
-          namespaces: [],
-          mappings: [{ from: `${source}.*`, to: `${db}.*` }],
-          jobDir: null,
-          batchSize: 40,
-        });
-      } finally {
-        await state.close();
-      }
-      const got = await readBack(client, db);
-      const want = expected(truth, source);
-      expect([...got.keys()].sort(), `collections at ${formatPosition(truth.position)}`).toEqual([...want.keys()].sort());
-      for (const [coll, w] of want) {
-        const g = got.get(coll);
-        expect(g?.docs.length, `${coll} count at ${formatPosition(truth.position)}`).toBe(w.docs.length);
-        expect(g?.docs, `${coll} bytes at ${formatPosition(truth.position)}`).toEqual(w.docs);
-        expect(g?.indexes, `${coll} indexes at ${formatPosition(truth.position)}`).toEqual(w.indexes);
-      }
-      await client.db(db).dropDatabase();
-    }
+    for (const truth of truths) await restoreAndCompare({ client, store: archive.store, catalog, truth, sourceDb: source });
   });
 });
