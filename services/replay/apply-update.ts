@@ -6,6 +6,9 @@
  *
  * - An existing field keeps its place; a new field is appended to its parent,
  *   in the order updatedFields lists it (the order the delta's inserts had).
+ *   An entry that leaves a field's value unchanged is a move to the end (see
+ *   isMove). A field both moved and changed (only a pipeline update can do
+ *   that) looks like a change in place: only a post-image gives its order.
  * - A dotted path walks documents and arrays. A numeric component indexes an
  *   array and names a field of a document (`a.0` on `{a: {0: x}}` is field
  *   "0"). `disambiguatedPaths` (showExpandedEvents) tells the exact components
@@ -20,7 +23,7 @@
 import { deserialize } from 'bson';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { EXACT_BSON } from '../../contracts/document-key.js';
-import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, buildDocument, pushElement, readElements, valueBytes } from './bson-bytes.js';
+import { BSON_TYPE, BsonBytesError, BsonWriter, EMPTY_DOCUMENT, nameBytes, readElements, valueBytes, valueSize } from './bson-bytes.js';
 
 /** mongod refuses to pad an array by more than this many elements (pathsupport's limit). */
 export const MAX_ARRAY_PADDING = 1_500_000;
@@ -40,20 +43,25 @@ interface PathNode {
   kind: ComponentKind;
   /** The full path up to here, for error messages. */
   path: string;
+  name: string;
+  /** This component's name as UTF-8 bytes, to match field names without decoding them. */
+  nameBytes: Buffer;
   set?: { type: number; value: Buffer };
   remove?: boolean;
   truncate?: number;
-  children?: Map<string, PathNode>;
+  children?: PathNode[];
 }
 
 const STRICT_INDEX = /^(0|[1-9]\d*)$/;
 
 function child(parent: PathNode, name: string, kind: ComponentKind): PathNode {
-  parent.children ??= new Map();
-  let node = parent.children.get(name);
+  // Descending below a path that is replaced or removed as a whole: two paths of the event overlap.
+  if (parent.set || parent.remove) throw new UpdateApplyError(parent.path, 'path replaced and also changed below');
+  parent.children ??= [];
+  let node = parent.children.find((c) => c.name === name);
   if (node === undefined) {
-    node = { kind, path: parent.path === '' ? name : `${parent.path}.${name}` };
-    parent.children.set(name, node);
+    node = { kind, path: parent.path === '' ? name : `${parent.path}.${name}`, name, nameBytes: nameBytes(name) };
+    parent.children.push(node);
   } else if (kind !== 'auto') {
     node.kind = kind;
   }
@@ -63,7 +71,10 @@ function child(parent: PathNode, name: string, kind: ComponentKind): PathNode {
 type Components = readonly { name: string; kind: ComponentKind }[];
 
 function componentsOf(path: string, disambiguated: Map<string, Components> | undefined): Components {
-  return disambiguated?.get(path) ?? path.split('.').map((name) => ({ name, kind: 'auto' as const }));
+  const exact = disambiguated?.get(path);
+  if (exact !== undefined) return exact;
+  if (!path.includes('.')) return [{ name: path, kind: 'auto' }];
+  return path.split('.').map((name) => ({ name, kind: 'auto' as const }));
 }
 
 function leaf(root: PathNode, path: string, disambiguated: Map<string, Components> | undefined): PathNode {
@@ -96,16 +107,16 @@ function readDisambiguated(bytes: Buffer | null): Map<string, Components> | unde
 
 /** The tree of paths an updateDescription touches; building it once checks for conflicting paths. */
 export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode {
-  const root: PathNode = { kind: 'field', path: '' };
+  const root: PathNode = { kind: 'field', path: '', name: '', nameBytes: Buffer.alloc(0) };
   const disambiguated = readDisambiguated(ud.disambiguatedPaths);
   for (const e of readElements(ud.updatedFields)) {
     const node = leaf(root, e.name, disambiguated);
-    if (node.set || node.children) throw new UpdateApplyError(e.name, 'path listed twice or overlaps another updated path');
+    if (node.set || node.remove || node.children) throw new UpdateApplyError(e.name, 'path listed twice or overlaps another updated path');
     node.set = { type: e.type, value: valueBytes(ud.updatedFields, e) };
   }
   for (const path of ud.removedFields) {
     const node = leaf(root, path, disambiguated);
-    if (node.set || node.children) throw new UpdateApplyError(path, 'path both updated and removed');
+    if (node.set || node.remove || node.children) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
     node.remove = true;
   }
   for (const t of ud.truncatedArrays) {
@@ -114,15 +125,7 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
     if (node.set || node.remove) throw new UpdateApplyError(t.field, 'truncated array also replaced or removed');
     node.truncate = t.newSize;
   }
-  for (const n of walk(root)) {
-    if (n.children && (n.set || n.remove)) throw new UpdateApplyError(n.path, 'path replaced and also changed below');
-  }
   return root;
-}
-
-function* walk(node: PathNode): Generator<PathNode> {
-  yield node;
-  if (node.children) for (const c of node.children.values()) yield* walk(c);
 }
 
 /** Applies `ud` to the BSON document `doc` and returns the new document's bytes. */
@@ -131,98 +134,152 @@ export function applyUpdateDescription(doc: Buffer, ud: UpdateDescriptionRecord)
 }
 
 export function applyCompiled(doc: Buffer, root: PathNode): Buffer {
+  const out = new BsonWriter();
   try {
-    return applyToDocument(doc, root);
+    writeDocument(out, doc, 0, root);
   } catch (e) {
     if (e instanceof BsonBytesError) throw new UpdateApplyError(root.path, e.message);
     throw e;
   }
+  return out.take();
 }
 
-function applyToDocument(doc: Buffer, node: PathNode): Buffer {
+/**
+ * Writes the document at `src[start..]` with `node`'s changes applied. One
+ * pass: untouched runs of elements are copied in one piece, names are matched
+ * as bytes, nested documents are written in place and their length patched.
+ */
+function writeDocument(out: BsonWriter, src: Buffer, start: number, node: PathNode): void {
   if (node.truncate !== undefined) throw new UpdateApplyError(node.path, 'truncatedArrays names a document, not an array');
+  const size = src.readInt32LE(start);
+  const stop = start + size - 1;
+  if (size < 5 || stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad document length ${size} at ${start}`);
   const children = node.children;
-  if (!children) return doc;
-  const parts: Buffer[] = [];
-  let length = 0;
+  if (!children) {
+    out.copy(src, start, stop + 1);
+    return;
+  }
+  const lengthAt = out.reserveLength();
+  const seen: boolean[] = new Array<boolean>(children.length).fill(false);
   let matched = 0;
-  const seen = new Set<string>();
-  for (const e of readElements(doc)) {
-    const c = matched < children.size ? children.get(e.name) : undefined;
-    if (c === undefined || c.kind === 'index') {
-      if (c !== undefined) throw new UpdateApplyError(c.path, 'an array index where the document has a field');
-      const raw = doc.subarray(e.start, e.end);
-      parts.push(raw);
-      length += raw.length;
-      continue;
+  let runStart = start + 4;
+  let at = runStart;
+  while (at < stop) {
+    const type = src[at] as number;
+    const nul = src.indexOf(0, at + 1);
+    if (nul < 0 || nul >= stop) throw new BsonBytesError(`unterminated field name at ${at}`);
+    const valueStart = nul + 1;
+    const end = valueStart + valueSize(src, type, valueStart);
+    if (end > stop) throw new BsonBytesError(`field at ${at} runs past its document`);
+    let hit = -1;
+    if (matched < children.length) {
+      const nameLength = nul - at - 1;
+      for (let i = 0; i < children.length; i++) {
+        const w = (children[i] as PathNode).nameBytes;
+        if (!seen[i] && w.length === nameLength && src.compare(w, 0, nameLength, at + 1, nul) === 0) {
+          hit = i;
+          break;
+        }
+      }
     }
-    matched++;
-    seen.add(e.name);
-    if (c.set) {
-      length += pushElement(parts, c.set.type, e.name, c.set.value);
-    } else if (c.remove) {
-      // dropped: the field disappears from its parent
-    } else {
-      const value = applyToContainer(doc.subarray(e.valueStart, e.end), e.type, c);
-      length += pushElement(parts, e.type, e.name, value);
+    if (hit >= 0 && isMove(children[hit] as PathNode, src, type, valueStart, end)) {
+      // The field leaves its place and is appended below, with the new fields.
+      out.copy(src, runStart, at);
+      runStart = end;
+    } else if (hit >= 0) {
+      const c = children[hit] as PathNode;
+      if (c.kind === 'index') throw new UpdateApplyError(c.path, 'an array index where the document has a field');
+      out.copy(src, runStart, at);
+      runStart = end;
+      matched++;
+      seen[hit] = true;
+      if (c.set) {
+        out.element(c.set.type, c.nameBytes, c.set.value);
+      } else if (!c.remove) {
+        out.header(type, c.nameBytes);
+        writeContainer(out, src, valueStart, type, c);
+      }
+      // (a removed field is simply not copied)
     }
+    at = end;
   }
+  out.copy(src, runStart, stop);
   // New fields go after every existing one, in the order the event lists them.
-  if (matched < children.size) {
-    for (const [name, c] of children) {
-      if (seen.has(name)) continue;
+  if (matched < children.length) {
+    children.forEach((c, i) => {
+      if (seen[i]) return;
       if (c.kind === 'index') throw new UpdateApplyError(c.path, 'an array index where the document has no array');
-      if (c.set) length += pushElement(parts, c.set.type, name, c.set.value);
-      else if (c.children) length += pushElement(parts, BSON_TYPE.document, name, applyToDocument(EMPTY_DOCUMENT, c));
-      else if (c.truncate !== undefined) throw new UpdateApplyError(c.path, 'truncatedArrays names a missing field');
+      if (c.set) {
+        out.element(c.set.type, c.nameBytes, c.set.value);
+      } else if (c.children) {
+        out.header(BSON_TYPE.document, c.nameBytes);
+        writeDocument(out, EMPTY_DOCUMENT, 0, c);
+      } else if (c.truncate !== undefined) {
+        throw new UpdateApplyError(c.path, 'truncatedArrays names a missing field');
+      }
       // removing a missing field changes nothing, as $unset
-    }
+    });
   }
-  return buildDocument(parts, length);
+  out.endDocument(lengthAt);
 }
 
-function applyToContainer(value: Buffer, type: number, node: PathNode): Buffer {
-  if (type === BSON_TYPE.document) return applyToDocument(value, node);
-  if (type === BSON_TYPE.array) return applyToArray(value, node);
-  throw new UpdateApplyError(node.path, `the path goes through a value of BSON type 0x${type.toString(16)}, not a document or array`);
+/**
+ * mongod logs no update for a field whose value does not change, so an
+ * updatedFields entry equal to the current value byte for byte is the delta's
+ * *insert* of an existing field — a pipeline update that reordered fields — and
+ * the delta applier appends inserts at the end of their document.
+ */
+function isMove(c: PathNode, src: Buffer, type: number, valueStart: number, end: number): boolean {
+  const v = c.set;
+  return v !== undefined && v.type === type && v.value.length === end - valueStart && src.compare(v.value, 0, v.value.length, valueStart, end) === 0;
 }
 
+function writeContainer(out: BsonWriter, src: Buffer, start: number, type: number, node: PathNode): void {
+  if (type === BSON_TYPE.document) writeDocument(out, src, start, node);
+  else if (type === BSON_TYPE.array) writeArray(out, src, start, node);
+  else throw new UpdateApplyError(node.path, `the path goes through a value of BSON type 0x${type.toString(16)}, not a document or array`);
+}
+
+/** An array element: a slice of the source, a new value from the event, a padding null, or a changed container. */
 interface Item {
   type: number;
-  value: Buffer;
+  src: Buffer;
+  start: number;
+  end: number;
+  node?: PathNode;
+  created?: boolean;
 }
 
-const NULL_ITEM: Item = { type: BSON_TYPE.null, value: Buffer.alloc(0) };
+const NO_BYTES = Buffer.alloc(0);
 
-function applyToArray(arr: Buffer, node: PathNode): Buffer {
-  const items: Item[] = readElements(arr).map((e) => ({ type: e.type, value: valueBytes(arr, e) }));
+function writeArray(out: BsonWriter, src: Buffer, start: number, node: PathNode): void {
+  const items: Item[] = readElements(src, start).map((e) => ({ type: e.type, src, start: e.valueStart, end: e.end }));
   if (node.truncate !== undefined && node.truncate < items.length) items.length = node.truncate;
   const original = items.length;
-  for (const [name, c] of node.children ?? []) {
-    if (c.kind === 'field' || !STRICT_INDEX.test(name)) {
+  for (const c of node.children ?? []) {
+    if (c.kind === 'field' || !STRICT_INDEX.test(c.name)) {
       throw new UpdateApplyError(c.path, 'a field name where the document has an array');
     }
-    const index = Number(name);
+    const index = Number(c.name);
     if (index >= items.length) {
       if (index - items.length > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
-      while (items.length <= index) items.push(NULL_ITEM);
+      while (items.length <= index) items.push({ type: BSON_TYPE.null, src: NO_BYTES, start: 0, end: 0, created: true });
     }
     const current = items[index] as Item;
-    if (c.set) {
-      items[index] = c.set;
-    } else if (c.remove) {
-      items[index] = NULL_ITEM;
-    } else if (current === NULL_ITEM && index >= original) {
+    if (c.set) items[index] = { type: c.set.type, src: c.set.value, start: 0, end: c.set.value.length };
+    else if (c.remove) items[index] = { type: BSON_TYPE.null, src: NO_BYTES, start: 0, end: 0 };
+    else if (current.created === true && index >= original) {
       // A path below a padded slot creates a document there, as $set does.
-      items[index] = { type: BSON_TYPE.document, value: applyToDocument(EMPTY_DOCUMENT, c) };
+      items[index] = { type: BSON_TYPE.document, src: EMPTY_DOCUMENT, start: 0, end: EMPTY_DOCUMENT.length, node: c };
     } else {
-      items[index] = { type: current.type, value: applyToContainer(current.value, current.type, c) };
+      items[index] = { ...current, node: c };
     }
   }
-  const parts: Buffer[] = [];
-  let length = 0;
+  const lengthAt = out.reserveLength();
   items.forEach((it, i) => {
-    length += pushElement(parts, it.type, String(i), it.value);
+    out.header(it.type, nameBytes(String(i)));
+    if (it.node) writeContainer(out, it.src, it.start, it.type, it.node);
+    else out.copy(it.src, it.start, it.end);
   });
-  return buildDocument(parts, length);
+  out.endDocument(lengthAt);
 }

@@ -115,6 +115,12 @@ export function cstring(name: string): Buffer {
   return b;
 }
 
+/** A field name's UTF-8 bytes (without the NUL), shared with cstring's cache. */
+export function nameBytes(name: string): Buffer {
+  const c = cstring(name);
+  return c.subarray(0, c.length - 1);
+}
+
 /** Appends the parts of one element to `parts`; returns its length. */
 export function pushElement(parts: Buffer[], type: number, name: string, value: Buffer): number {
   const n = cstring(name);
@@ -122,9 +128,13 @@ export function pushElement(parts: Buffer[], type: number, name: string, value: 
   return 1 + n.length + value.length;
 }
 
-/** Wraps element parts of total length `bodyLength` into a document. */
-export function buildDocument(parts: Buffer[], bodyLength: number): Buffer {
-  const out = Buffer.allocUnsafe(bodyLength + 5);
+/**
+ * Wraps element parts of total length `bodyLength` into a document. A
+ * `longLived` document gets its own memory: a small Buffer from Node's shared
+ * pool would keep a whole 8 KB slab alive for as long as the document lives.
+ */
+export function buildDocument(parts: Buffer[], bodyLength: number, longLived = false): Buffer {
+  const out = longLived ? Buffer.allocUnsafeSlow(bodyLength + 5) : Buffer.allocUnsafe(bodyLength + 5);
   out.writeInt32LE(bodyLength + 5, 0);
   let at = 4;
   for (const p of parts) at += p.copy(out, at);
@@ -159,4 +169,79 @@ export function idKeyOf(doc: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
   const len = pushElement(parts, e.type, '_id', valueBytes(doc, e));
   return buildDocument(parts, len);
+}
+
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * Writes one BSON document front to back into a scratch area shared by all
+ * writers (apply is synchronous, so one document is written at a time), then
+ * `take()` copies the result out into memory of its own.
+ */
+export class BsonWriter {
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= scratch.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, this.pos + n));
+    scratch.copy(bigger, 0, 0, this.pos);
+    scratch = bigger;
+  }
+
+  copy(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.ensure(n);
+    if (n <= 48) {
+      // Short copies byte by byte: Buffer#copy with offsets allocates a view per call.
+      const dst = scratch;
+      let p = this.pos;
+      for (let i = start; i < end; i++) dst[p++] = src[i] as number;
+      this.pos = p;
+    } else {
+      this.pos += src.copy(scratch, this.pos, start, end);
+    }
+  }
+
+  /** Type byte and `name\0` of an element whose value follows. */
+  header(type: number, name: Buffer): void {
+    this.ensure(name.length + 2);
+    scratch[this.pos++] = type;
+    this.pos += name.copy(scratch, this.pos);
+    scratch[this.pos++] = 0;
+  }
+
+  element(type: number, name: Buffer, value: Buffer): void {
+    this.header(type, name);
+    this.copy(value, 0, value.length);
+  }
+
+  /** Starts an embedded document or array: returns where its length goes. */
+  reserveLength(): number {
+    this.ensure(4);
+    const at = this.pos;
+    this.pos += 4;
+    return at;
+  }
+
+  endDocument(lengthAt: number): void {
+    this.ensure(1);
+    scratch[this.pos++] = 0;
+    scratch.writeInt32LE(this.pos - lengthAt, lengthAt);
+  }
+
+  /**
+   * The document written, copied out of the scratch area. It comes from
+   * Node's buffer pool (fast to allocate and collect); a long-lived small
+   * document keeps its 8 KB pool slab alive, which ReplayState accepts: it is
+   * for data that fits in memory, compaction streams documents through.
+   */
+  take(): Buffer {
+    const n = this.pos;
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 512) for (let i = 0; i < n; i++) out[i] = scratch[i] as number;
+    else scratch.copy(out, 0, 0, n);
+    this.pos = 0;
+    return out;
+  }
 }

@@ -8,7 +8,7 @@
  */
 import type { ChangeEvent } from '../../contracts/avro/change-event.js';
 import type { Position } from '../../contracts/position.js';
-import { formatPosition, positionSortKey } from '../../contracts/position.js';
+import { formatPosition } from '../../contracts/position.js';
 import { ReplayError } from './errors.js';
 import { compareEventPositions, eventPosition } from './event-position.js';
 
@@ -16,7 +16,9 @@ export type DedupVerdict = 'apply' | 'duplicate' | 'in-base';
 
 export class DuplicateFilter {
   private last: Position | undefined;
-  private readonly recent = new Map<string, string>();
+  /** The last `window` applied events, as a ring: searched only when an event goes backwards. */
+  private readonly ring: { seconds: number; increment: number; index: number; id: string }[] = [];
+  private ringAt = 0;
 
   constructor(
     private readonly base: Position | undefined,
@@ -25,23 +27,24 @@ export class DuplicateFilter {
 
   check(ev: ChangeEvent): DedupVerdict {
     if (this.base !== undefined && compareEventPositions(ev, this.base) <= 0) return 'in-base';
-    const key = positionSortKey(eventPosition(ev));
     if (this.last !== undefined && compareEventPositions(ev, this.last) <= 0) {
-      const seen = this.recent.get(key);
-      if (seen !== undefined && seen !== ev.id) {
-        throw new ReplayError(
-          'REPLAY_ORDER_CONFLICT',
-          `events ${seen} and ${ev.id} both claim position ${formatPosition(eventPosition(ev))}`,
-          { details: { eventId: ev.id, other: seen, position: formatPosition(eventPosition(ev)) } },
-        );
+      const seen = this.ring.find((r) => compareEventPositions(r, ev) === 0);
+      if (seen !== undefined && seen.id !== ev.id) {
+        const at = formatPosition(eventPosition(ev));
+        throw new ReplayError('REPLAY_ORDER_CONFLICT', `events ${seen.id} and ${ev.id} both claim position ${at}`, {
+          details: { eventId: ev.id, other: seen.id, position: at },
+        });
       }
       return 'duplicate';
     }
-    this.last = eventPosition(ev);
-    this.recent.set(key, ev.id);
-    if (this.recent.size > this.window) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
+    // A plain record, not a validated frozen Position: this runs once per event.
+    this.last = { seconds: ev.seconds, increment: ev.increment, index: ev.index };
+    const entry = { seconds: ev.seconds, increment: ev.increment, index: ev.index, id: ev.id };
+    if (this.ring.length < this.window) {
+      this.ring.push(entry);
+    } else {
+      this.ring[this.ringAt] = entry;
+      this.ringAt = (this.ringAt + 1) % this.window;
     }
     return 'apply';
   }

@@ -15,8 +15,7 @@ import { runRecordEvent, runRecordKey } from './run-record.js';
 
 interface Item {
   key: Buffer;
-  /** A base document, or an encoded run record. */
-  doc?: Buffer;
+  /** The encoded run record. */
   rec?: Buffer;
 }
 
@@ -51,10 +50,6 @@ class Cursor {
   }
 }
 
-async function* baseItems(records: AsyncIterable<SnapshotRecord>): AsyncIterable<readonly Item[]> {
-  for await (const r of records) yield [{ key: r.key, doc: r.document }];
-}
-
 async function* runItems(batches: AsyncIterable<readonly Buffer[]>): AsyncIterable<readonly Item[]> {
   for await (const b of batches) yield b.map((rec) => ({ key: runRecordKey(rec), rec }));
 }
@@ -84,11 +79,11 @@ export async function* mergeNamespace(inputs: MergeInputs): AsyncIterable<Snapsh
     if (inputs.base) yield* inputs.base;
     return;
   }
-  const sources: AsyncIterable<readonly Item[]>[] = [];
-  if (inputs.base) sources.push(baseItems(inputs.base));
-  for (const run of inputs.runs) sources.push(runItems(run));
+  // The event sources go through the heap; the base, usually far larger, is
+  // merged against the heap's top directly, so a base record whose key has no
+  // events costs one key comparison.
+  const sources: AsyncIterable<readonly Item[]>[] = inputs.runs.map((run) => runItems(run));
   if (inputs.tail.length > 0) sources.push(memoryItems(inputs.tail));
-
   const heap = new BinaryHeap<Cursor>((a, b) => {
     const c = compareKeys((a.head as Item).key, (b.head as Item).key);
     return c < 0 || (c === 0 && a.order < b.order);
@@ -96,18 +91,39 @@ export async function* mergeNamespace(inputs: MergeInputs): AsyncIterable<Snapsh
   const cursors = sources.map((s, i) => new Cursor(i, s[Symbol.asyncIterator]()));
   for (const c of cursors) if (await c.advance()) heap.push(c);
 
-  while (heap.size > 0) {
-    const first = heap.peek() as Cursor;
-    const key = (first.head as Item).key;
+  const base = inputs.base?.[Symbol.asyncIterator]();
+  let next: IteratorResult<SnapshotRecord> = base ? await base.next() : { done: true, value: undefined };
+
+  for (;;) {
+    const top = heap.peek();
+    if (top === undefined) {
+      while (next.done !== true) {
+        yield next.value;
+        next = await (base as AsyncIterator<SnapshotRecord>).next();
+      }
+      return;
+    }
+    const key = (top.head as Item).key;
     let doc: Buffer | undefined;
+    if (next.done !== true) {
+      const order = compareKeys(next.value.key, key);
+      if (order < 0) {
+        yield next.value;
+        next = await (base as AsyncIterator<SnapshotRecord>).next();
+        continue;
+      }
+      if (order === 0) {
+        doc = next.value.document;
+        next = await (base as AsyncIterator<SnapshotRecord>).next();
+      }
+    }
+    // Fold every event of this key, in position order, onto the base document (if any).
     for (;;) {
-      const top = heap.peek();
-      if (top === undefined) break;
-      const item = top.head as Item;
+      const c = heap.peek();
+      if (c === undefined) break;
+      const item = c.head as Item;
       if (compareKeys(item.key, key) !== 0) break;
-      if (item.doc !== undefined) {
-        doc = item.doc;
-      } else if (item.rec !== undefined) {
+      if (item.rec !== undefined) {
         const ev = runRecordEvent(item.rec);
         const outcome = applyDocumentEvent(doc, ev);
         if (outcome.kind === 'put') doc = outcome.doc;
@@ -117,7 +133,7 @@ export async function* mergeNamespace(inputs: MergeInputs): AsyncIterable<Snapsh
           doc = undefined;
         }
       }
-      if (await top.advance()) heap.replaceTop(top);
+      if (await c.advance()) heap.replaceTop(c);
       else heap.pop();
     }
     if (doc !== undefined) yield { key, document: doc };

@@ -8,14 +8,14 @@ import type { ChangeEvent } from '../../contracts/avro/change-event.js';
 import type { SnapshotRecord } from '../../contracts/avro/snapshot-record.js';
 import type { CollectionMetadata } from '../../contracts/catalog.js';
 import type { Position } from '../../contracts/position.js';
-import { comparePositions, formatPosition } from '../../contracts/position.js';
+import { formatPosition } from '../../contracts/position.js';
 import { applyDocumentEvent, documentKeyOf, isDocumentEvent } from './apply-document.js';
 import type { BaseSnapshot } from './base-snapshot.js';
 import { applyMetadataEvent, fromCatalogMetadata, implicitMetadata, toCatalogMetadata, uuidString } from './collection-metadata.js';
 import type { MetadataState } from './collection-metadata.js';
 import { DuplicateFilter } from './dedup.js';
 import { ReplayError } from './errors.js';
-import { eventPosition, namespaceName } from './event-position.js';
+import { compareEventPositions, eventPosition, namespaceName } from './event-position.js';
 import { compareKeys } from './key-order.js';
 import { throughTransaction } from './transaction-boundary.js';
 
@@ -80,18 +80,25 @@ export class ReplayState {
   async applyAll(events: AsyncIterable<ChangeEvent> | Iterable<ChangeEvent>, upTo?: Position): Promise<ReplayStats> {
     const limit = upTo === undefined ? undefined : throughTransaction(upTo);
     let group: ChangeEvent[] = [];
-    for await (const ev of events) {
-      if (limit !== undefined && comparePositions(eventPosition(ev), limit) > 0) break;
+    const step = (ev: ChangeEvent): boolean => {
+      if (limit !== undefined && compareEventPositions(ev, limit) > 0) return false;
       const verdict = this.dedup.check(ev);
       if (verdict === 'duplicate') this.stats.duplicates++;
       else if (verdict === 'in-base') this.stats.inBase++;
-      if (verdict !== 'apply') continue;
+      if (verdict !== 'apply') return true;
       const head = group[0];
       if (head !== undefined && (head.seconds !== ev.seconds || head.increment !== ev.increment)) {
         this.applyGroup(group);
         group = [];
       }
       group.push(ev);
+      return true;
+    };
+    // A synchronous source is read without an await per event.
+    if (Symbol.iterator in events) {
+      for (const ev of events) if (!step(ev)) break;
+    } else {
+      for await (const ev of events) if (!step(ev)) break;
     }
     if (group.length > 0) this.applyGroup(group);
     return this.stats;
@@ -99,13 +106,14 @@ export class ReplayState {
 
   /** Applies the events of one clusterTime group atomically: on an error nothing of the group stays. */
   applyGroup(events: readonly ChangeEvent[]): void {
-    this.undo = [];
+    // A lone event changes state only after every check passed: it needs no undo log.
+    this.undo = events.length > 1 ? [] : undefined;
     try {
       for (const ev of events) this.applyEvent(ev);
       this.stats.groups++;
       this.stats.applied += events.length;
     } catch (e) {
-      for (const u of this.undo.reverse()) u();
+      for (const u of (this.undo ?? []).reverse()) u();
       throw e;
     } finally {
       this.undo = undefined;
