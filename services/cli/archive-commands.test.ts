@@ -55,7 +55,7 @@ describe('rewind (child processes through bin/rewind.mjs)', () => {
   it('--help lists the commands', async () => {
     const r = await rewind('--help');
     expect(r.code).toBe(0);
-    for (const cmd of ['catalog', 'verify', 'restore', 'diff', 'history']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+    for (const cmd of ['up', 'collect', 'archive', 'status', 'restore', 'diff', 'history', 'catalog', 'verify']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
   });
 
   it("--version prints package.json's version", async () => {

@@ -5,10 +5,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerArchiveCommand } from './commands/archive.js';
 import { registerCatalogCommand } from './commands/catalog.js';
+import { registerCollectCommand } from './commands/collect.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerHistoryCommand } from './commands/history.js';
 import { registerRestoreCommand } from './commands/restore.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerUpCommand } from './commands/up.js';
 import { registerVerifyCommand } from './commands/verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,7 +30,12 @@ export function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
+  // In the order of DESIGN.md's command list.
   for (const register of [
+    registerUpCommand,
+    registerCollectCommand,
+    registerArchiveCommand,
+    registerStatusCommand,
     registerRestoreCommand,
     registerDiffCommand,
     registerHistoryCommand,
