@@ -152,6 +152,12 @@ export class Archiver {
       }
       case 'copy-start':
         await this.copy?.abort();
+        this.copy = null;
+        // A copy re-delivered after its base was committed (a crash before the log commit) is not built twice.
+        if ((await this.o.catalog.read()).snapshots.some((s) => s.id.endsWith(`-initial-copy-${record.copyId}`))) {
+          this.log.info({ copyId: record.copyId }, 'initial copy already in the catalog; skipping its re-delivery');
+          return;
+        }
         this.copy = new CopyBuilder(this.o.store, record.copyId, record.at, this.o.codec);
         this.copyMetadata = [];
         this.copyFloor = this.handledCursor ?? this.committedCursor;
@@ -279,6 +285,7 @@ export class Archiver {
       memoryBytes: this.o.compaction.memoryBytes,
       ...(this.o.compaction.tempDir ? { tempDir: this.o.compaction.tempDir } : {}),
       onGap: 'record',
+      idSuffix: copy.copyId,
     });
     const metadata = this.copyMetadata;
     await this.o.catalog.update((draft) => {

@@ -25,6 +25,8 @@ export interface BuildBaseOptions {
   tempDir?: string;
   /** 'record' for a raw initial copy: an update meeting a document the fuzzy copy missed is deleted again later. */
   onGap: GapPolicy;
+  /** Ends the snapshot id (the copy id of an initial copy, so a re-delivered copy is recognised). */
+  idSuffix?: string;
 }
 
 export interface BuiltBase {
@@ -54,7 +56,7 @@ export async function buildBase(o: BuildBaseOptions): Promise<BuiltBase> {
       memoryBytes: o.memoryBytes,
       onGap: o.onGap,
     });
-    const id = `${positionSortKey(result.position)}-${o.kind}-${randomBytes(3).toString('hex')}`;
+    const id = `${positionSortKey(result.position)}-${o.kind}-${o.idSuffix ?? randomBytes(3).toString('hex')}`;
     const namespaces: SnapshotNamespace[] = [];
     for (const ns of result.namespaces) {
       const writer = new SnapshotNamespaceWriter(o.store, id, ns.metadata, { codec: o.codec });

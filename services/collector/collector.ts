@@ -221,7 +221,8 @@ export class Collector {
     const assigner = this.assigner;
     if (!point || !assigner) throw new CollectorError('COLLECTOR_STOPPED', {});
     const records: LogRecord[] = [];
-    let token: Record<string, unknown> | null = null;
+    // The raw id of the last event; turned into extended JSON once per batch, not per event.
+    let lastId: Document | null = null;
     let invalidated = false;
     for (const piece of batch.events) {
       let raw = piece;
@@ -239,7 +240,7 @@ export class Collector {
       }
       // Every event takes its index, captured or not, so numbering never depends on the scope.
       const at = assigner.next(ct.high >>> 0, ct.low >>> 0);
-      token = ejson(id);
+      lastId = id;
       const ns = raw.ns as { db?: unknown; coll?: unknown } | undefined;
       const db = typeof ns?.db === 'string' ? ns.db : '';
       const coll = typeof ns?.coll === 'string' ? ns.coll : null;
@@ -264,6 +265,7 @@ export class Collector {
       }
       if (invalidated) break;
     }
+    let token: Record<string, unknown> | null = lastId ? ejson(lastId) : null;
     // A split event still arriving: the last whole event is the resume point, not a fragment.
     if (this.fragments.length === 0 && batch.postBatchResumeToken && !invalidated) {
       const ts = tokenClusterTime(batch.postBatchResumeToken);

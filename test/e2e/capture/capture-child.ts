@@ -28,13 +28,15 @@ export interface ChildSettings {
   brokers?: string[];
   topic?: string;
   groupId?: string;
+  payloadBytes?: number;
+  batchSize?: number;
 }
 
 const [mode, json] = process.argv.slice(2);
 const s = JSON.parse(json ?? '{}') as ChildSettings;
 const log = pino({ level: process.env.CHILD_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-const events = syntheticStream({ events: s.events, perSecond: s.perSecond, seed: s.seed });
-const source = new RecordedChangeSource(events, { batchSize: 200, availableAtMs: (i) => s.startAtMs + i / s.ratePerMs });
+const events = syntheticStream({ events: s.events, perSecond: s.perSecond, seed: s.seed, ...(s.payloadBytes ? { payloadBytes: s.payloadBytes } : {}) });
+const source = new RecordedChangeSource(events, { batchSize: s.batchSize ?? 200, availableAtMs: (i) => s.startAtMs + i / s.ratePerMs });
 const copySource = new RecordedCopySource(() => []);
 const controller = new AbortController();
 process.once('SIGTERM', () => controller.abort());
