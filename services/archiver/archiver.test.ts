@@ -148,4 +148,26 @@ describe('archiver with the embedded log (rewind up)', () => {
     expect(ids).toEqual(expected.slice(expected.length - ids.length));
     expect(final.snapshots.filter((s) => s.kind === 'initial-copy')).toHaveLength(1);
   });
+
+  it('records a lost resume point as a gap in the catalog and closes it with the next base snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
+    dirs.push(dir);
+    const events = syntheticStream({ events: 2000, perSecond: 400, seed: 3 });
+    const t0 = Date.now() + 100;
+    const half = lastPosition(events.slice(0, 800));
+    const first = await runUp(dir, new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 }), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
+    const before = first.final.durable;
+    // The oplog has moved past the saved point: the history up to event 1500 is gone.
+    const last = lastPosition(events);
+    const lost = new RecordedChangeSource(events, { batchSize: 150, retainedFrom: 1500, availableAtMs: (i) => t0 + i * 0.5 });
+    const { final } = await runUp(dir, lost, (c) => !!c?.gaps[0]?.to && !!c.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0);
+    expect(final.gaps).toHaveLength(1);
+    const gap = final.gaps[0];
+    expect(gap?.from).toBe(before);
+    expect(gap?.reason).toMatch(/history lost/);
+    const copies = final.snapshots.filter((s) => s.kind === 'initial-copy').map((s) => s.position);
+    expect(copies).toHaveLength(2);
+    expect(gap?.to).toBe(copies[1]);
+    expect(comparePositions(parsePosition(gap?.to ?? '0.0.0'), parsePosition(before ?? '0.0.0'))).toBeGreaterThan(0);
+  });
 });

@@ -309,7 +309,8 @@ export class Archiver {
     this.copy = null;
     this.copyFloor = null;
     await this.o.catalog.update((draft) => {
-      draft.gaps.push({ from, reason, recordedAt: new Date().toISOString() });
+      // A gap re-delivered after a crash (Kafka) is the same gap: record it once.
+      if (!draft.gaps.some((g) => g.from === from && g.reason === reason)) draft.gaps.push({ from, reason, recordedAt: new Date().toISOString() });
     });
     this.log.fatal({ from, reason }, 'GAP recorded in the catalog: nothing between this point and the next base snapshot can be restored');
   }
