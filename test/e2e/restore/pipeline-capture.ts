@@ -16,6 +16,7 @@ import { Collector } from '../../../services/collector/collector.js';
 import { CatalogResumeStore } from '../../../services/collector/resume-store.js';
 import type { ChangeSource, CopySource } from '../../../services/collector/source-port.js';
 import { EmbeddedLog } from '../../../services/eventlog/embedded-log.js';
+import type { NamespaceScope } from '../../../services/collector/namespace-filter.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -43,6 +44,10 @@ export async function captureThroughPipeline(options: {
   also?: (c: Catalog) => boolean;
   compactAfterEvents: number;
   timeoutMs?: number;
+  /** Which namespaces the collector captures (default: everything). */
+  scope?: NamespaceScope;
+  /** Called with the catalog each time it is polled (e.g. to wait for the initial copy). */
+  onCatalog?: (c: Catalog | null) => void;
 }): Promise<CapturedArchive> {
   const root = await mkdtemp(join(tmpdir(), 'rewind-captured-'));
   const store = new FsBlobStore(root);
@@ -56,6 +61,7 @@ export async function captureThroughPipeline(options: {
     log: silent,
     pollWaitMs: 20,
     heartbeatMs: 50,
+    ...(options.scope ? { scope: options.scope } : {}),
   });
   const archiver = new Archiver({
     consumer: log.consumer,
@@ -79,7 +85,10 @@ export async function captureThroughPipeline(options: {
     return !!c?.durable && through !== null && comparePositions(parsePosition(c.durable), through) >= 0 && (options.also?.(c) ?? true);
   };
   try {
-    while (!done(await readCatalog(catalogs))) {
+    for (;;) {
+      const current = await readCatalog(catalogs);
+      options.onCatalog?.(current);
+      if (done(current)) break;
       for (const [who, st] of [['archiver', archiver.status()], ['collector', collector.status()]] as const) {
         if (st.state === 'failed') throw new Error(`the ${who} failed: ${st.lastError ?? 'unknown error'}`);
       }
