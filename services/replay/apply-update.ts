@@ -166,20 +166,22 @@ function writeDocument(out: BsonWriter, src: Buffer, start: number, node: PathNo
   let at = runStart;
   while (at < stop) {
     const type = src[at] as number;
-    const nul = src.indexOf(0, at + 1);
-    if (nul < 0 || nul >= stop) throw new BsonBytesError(`unterminated field name at ${at}`);
+    // Field names are short: a plain loop beats Buffer#indexOf and Buffer#compare, which cross into C++.
+    let nul = at + 1;
+    while (nul < stop && src[nul] !== 0) nul++;
+    if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${at}`);
     const valueStart = nul + 1;
     const end = valueStart + valueSize(src, type, valueStart);
     if (end > stop) throw new BsonBytesError(`field at ${at} runs past its document`);
     let hit = -1;
     if (matched < children.length) {
       const nameLength = nul - at - 1;
-      for (let i = 0; i < children.length; i++) {
+      for (let i = 0; i < children.length && hit < 0; i++) {
         const w = (children[i] as PathNode).nameBytes;
-        if (!seen[i] && w.length === nameLength && src.compare(w, 0, nameLength, at + 1, nul) === 0) {
-          hit = i;
-          break;
-        }
+        if (seen[i] || w.length !== nameLength) continue;
+        let j = 0;
+        while (j < nameLength && w[j] === src[at + 1 + j]) j++;
+        if (j === nameLength) hit = i;
       }
     }
     if (hit >= 0 && isMove(children[hit] as PathNode, src, type, valueStart, end)) {

@@ -15,7 +15,13 @@ export function compareEventPositions(
   return a.seconds - b.seconds || a.increment - b.increment || a.index - b.index;
 }
 
+let lastNs: { db: string; coll: string | null; name: string } = { db: '', coll: null, name: '' };
+
 /** `db.coll`, or `db` for database-level events. */
 export function namespaceName(ns: { db: string; coll: string | null }): string {
-  return ns.coll === null ? ns.db : `${ns.db}.${ns.coll}`;
+  // Consecutive events mostly share a namespace: reuse its name rather than build (and hash) a new string.
+  if (ns.db === lastNs.db && ns.coll === lastNs.coll) return lastNs.name;
+  const name = ns.coll === null ? ns.db : `${ns.db}.${ns.coll}`;
+  lastNs = { db: ns.db, coll: ns.coll, name };
+  return name;
 }
