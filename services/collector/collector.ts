@@ -63,6 +63,9 @@ export function isHistoryLost(err: unknown): boolean {
   return e?.code === 286 || e?.codeName === 'ChangeStreamHistoryLost';
 }
 
+/** Batches handed to the log before the oldest must be acknowledged. */
+const MAX_INFLIGHT = 4;
+
 function ejson(doc: Document): Record<string, unknown> {
   return EJSON.serialize(doc, { relaxed: false });
 }
@@ -78,7 +81,15 @@ export class Collector {
   private readonly log: Logger;
   private readonly stopController = new AbortController();
   private publishChain: Promise<void> = Promise.resolve();
+  /** The last point the log has acknowledged: where a reconnect resumes. */
   private point: ResumePoint | null = null;
+  /** The last point handed to the log (maybe not acknowledged yet): what the next batch continues from. */
+  private queued: ResumePoint | null = null;
+  /**
+   * Publishes not yet acknowledged, oldest first. Reading and normalizing the next batch overlaps the
+   * log's acknowledgement of the previous ones; points are committed strictly in order as they resolve.
+   */
+  private inflight: Promise<void>[] = [];
   private assigner: PositionAssigner | null = null;
   private fragments: Document[] = [];
   private lastCheckpointAt = 0;
@@ -199,6 +210,7 @@ export class Collector {
     const cursor: ChangeCursor = await this.o.source.open(start);
     this.statusView.sourceReachable = true;
     this.statusView.reconnectAttempts = 0;
+    this.queued = this.point;
     this.assigner = new PositionAssigner(parsePosition(this.point.durable));
     this.fragments = [];
     this.log.info({ start: start.kind, from: this.point.durable, fresh }, 'change stream open');
@@ -210,14 +222,17 @@ export class Collector {
         const batch = await cursor.next(this.o.pollWaitMs);
         invalidated = await this.handleBatch(batch);
       }
+      await this.settleInflight();
     } finally {
+      // Whatever happened, know exactly what the log acknowledged before resuming from it.
+      await this.settleInflight().catch(() => undefined);
       await cursor.close().catch((err: unknown) => this.log.warn({ err }, 'closing the change stream failed'));
     }
   }
 
   /** Normalizes, publishes and commits one batch. Returns true after an invalidate (the stream must be reopened). */
   private async handleBatch(batch: RawBatch): Promise<boolean> {
-    const point = this.point;
+    const point = this.queued;
     const assigner = this.assigner;
     if (!point || !assigner) throw new CollectorError('COLLECTOR_STOPPED', {});
     const records: LogRecord[] = [];
@@ -281,12 +296,27 @@ export class Collector {
     }
     const next: ResumePoint = { token: token ?? point.token, durable: formatPosition(durable), copyComplete: point.copyComplete };
     records.push({ kind: 'checkpoint', checkpoint: { resumeToken: next.token, position: next.durable, durable: next.durable } });
-    await this.publish(records);
-    this.point = { ...next, copyComplete: this.point?.copyComplete ?? next.copyComplete };
+    this.queued = next;
     this.lastCheckpointAt = Date.now();
-    this.statusView.eventsPublished += records.length - 1;
-    await this.o.resumeStore.saved(this.point);
+    const events = records.length - 1;
+    const acknowledged = this.publish(records).then(async () => {
+      this.point = { ...next, copyComplete: this.point?.copyComplete ?? next.copyComplete };
+      this.statusView.eventsPublished += events;
+      await this.o.resumeStore.saved(this.point);
+    });
+    // Observed here so that a failure waiting in the queue is never an unhandled rejection; rethrown when awaited.
+    acknowledged.catch(() => undefined);
+    this.inflight.push(acknowledged);
+    while (this.inflight.length > MAX_INFLIGHT) await this.inflight.shift();
     return invalidated;
+  }
+
+  /** Waits for every publish in flight; rejects with the first failure. */
+  private async settleInflight(): Promise<void> {
+    const pending = this.inflight.splice(0);
+    const results = await Promise.allSettled(pending);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Records go into the log strictly in call order (stream batches and copy records interleave). */
@@ -360,6 +390,7 @@ export class Collector {
     await this.publish([{ kind: 'gap', from, reason }]);
     this.statusView.gapsRecorded += 1;
     this.point = null;
+    this.queued = null;
     this.lifecycle.to('starting', { after: 'gap' });
   }
 }
