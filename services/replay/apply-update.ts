@@ -23,7 +23,7 @@
 import { deserialize } from 'bson';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { EXACT_BSON } from '../../contracts/document-key.js';
-import { BSON_TYPE, BsonBytesError, BsonWriter, EMPTY_DOCUMENT, nameBytes, readElements, valueBytes, valueSize } from './bson-bytes.js';
+import { BSON_TYPE, BsonBytesError, BsonWriter, EMPTY_DOCUMENT, indexName, nameBytes, readElements, valueBytes, valueSize } from './bson-bytes.js';
 
 /** mongod refuses to pad an array by more than this many elements (pathsupport's limit). */
 export const MAX_ARRAY_PADDING = 1_500_000;
@@ -255,7 +255,20 @@ interface Item {
 const NO_BYTES = Buffer.alloc(0);
 
 function writeArray(out: BsonWriter, src: Buffer, start: number, node: PathNode): void {
-  const items: Item[] = readElements(src, start).map((e) => ({ type: e.type, src, start: e.valueStart, end: e.end }));
+  // Element boundaries only: an array's names are its indexes, rewritten below.
+  const items: Item[] = [];
+  const stop = start + src.readInt32LE(start) - 1;
+  if (stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad array length at ${start}`);
+  for (let at = start + 4; at < stop; ) {
+    const type = src[at] as number;
+    let nul = at + 1;
+    while (nul < stop && src[nul] !== 0) nul++;
+    if (nul >= stop) throw new BsonBytesError(`unterminated array index at ${at}`);
+    const end = nul + 1 + valueSize(src, type, nul + 1);
+    if (end > stop) throw new BsonBytesError(`array element at ${at} runs past its array`);
+    items.push({ type, src, start: nul + 1, end });
+    at = end;
+  }
   if (node.truncate !== undefined && node.truncate < items.length) items.length = node.truncate;
   const original = items.length;
   for (const c of node.children ?? []) {
@@ -279,7 +292,7 @@ function writeArray(out: BsonWriter, src: Buffer, start: number, node: PathNode)
   }
   const lengthAt = out.reserveLength();
   items.forEach((it, i) => {
-    out.header(it.type, nameBytes(String(i)));
+    out.header(it.type, i < 1000 ? indexName(i) : nameBytes(String(i)));
     if (it.node) writeContainer(out, it.src, it.start, it.type, it.node);
     else out.copy(it.src, it.start, it.end);
   });

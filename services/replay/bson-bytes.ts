@@ -115,10 +115,22 @@ export function cstring(name: string): Buffer {
   return b;
 }
 
-/** A field name's UTF-8 bytes (without the NUL), shared with cstring's cache. */
+const NAME_BYTES = new Map<string, Buffer>();
+/** A field name's UTF-8 bytes (without the NUL), cached like cstring's. */
 export function nameBytes(name: string): Buffer {
-  const c = cstring(name);
-  return c.subarray(0, c.length - 1);
+  let b = NAME_BYTES.get(name);
+  if (b === undefined) {
+    const c = cstring(name);
+    b = c.subarray(0, c.length - 1);
+    if (NAME_BYTES.size < 100_000) NAME_BYTES.set(name, b);
+  }
+  return b;
+}
+
+const INDEX_NAMES: Buffer[] = [];
+/** The name bytes of array index `i` ("0", "1", ...). */
+export function indexName(i: number): Buffer {
+  return (INDEX_NAMES[i] ??= Buffer.from(String(i), 'utf8'));
 }
 
 /** Appends the parts of one element to `parts`; returns its length. */
