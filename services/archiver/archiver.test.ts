@@ -10,6 +10,7 @@ import type { Catalog } from '../../contracts/index.js';
 import { CatalogStore, FsBlobStore, isArchiveError, readSegment, readSnapshotNamespace } from '../archive/index.js';
 import { Collector } from '../collector/collector.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
+import type { ResumeStore } from '../collector/resume-store.js';
 import { RecordedChangeSource } from '../collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../collector/testing/recorded-copy-source.js';
 import { syntheticStream } from '../collector/testing/synthetic-stream.js';
@@ -33,7 +34,13 @@ async function readCatalog(catalog: CatalogStore): Promise<Catalog | null> {
 }
 
 /** collector + embedded log + archiver, as `rewind up` runs them, until `until` or the timeout. */
-async function runUp(dir: string, source: RecordedChangeSource, until: (c: Catalog | null) => boolean, compaction: Partial<CompactionPolicy> = {}) {
+async function runUp(
+  dir: string,
+  source: RecordedChangeSource,
+  until: (c: Catalog | null) => boolean,
+  compaction: Partial<CompactionPolicy> = {},
+  resumeStore?: ResumeStore,
+) {
   const store = new FsBlobStore(dir);
   const catalog = new CatalogStore(dir);
   const log = new EmbeddedLog();
@@ -41,7 +48,7 @@ async function runUp(dir: string, source: RecordedChangeSource, until: (c: Catal
     source,
     copySource: new RecordedCopySource(() => []),
     producer: log.producer,
-    resumeStore: new CatalogResumeStore(() => readCatalog(catalog)),
+    resumeStore: resumeStore ?? new CatalogResumeStore(() => readCatalog(catalog)),
     log: silent,
     pollWaitMs: 20,
     heartbeatMs: 0,
@@ -169,5 +176,23 @@ describe('archiver with the embedded log (rewind up)', () => {
     expect(copies).toHaveLength(2);
     expect(gap?.to).toBe(copies[1]);
     expect(comparePositions(parsePosition(gap?.to ?? '0.0.0'), parsePosition(before ?? '0.0.0'))).toBeGreaterThan(0);
+  });
+
+  it('records a gap when a collector starts over past the archive without its resume point', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
+    dirs.push(dir);
+    const events = syntheticStream({ events: 1600, perSecond: 400, seed: 5 });
+    const t0 = Date.now() + 100;
+    const source = () => new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
+    const half = lastPosition(events.slice(0, 600));
+    const first = await runUp(dir, source(), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
+    await new Promise((r) => setTimeout(r, 400));
+    // A lost state file: the collector knows nothing and starts at "now", after events the archive never saw.
+    const forgetful: ResumeStore = { load: () => Promise.resolve(null), saved: () => Promise.resolve() };
+    const { final } = await runUp(dir, source(), (c) => (c?.snapshots.length ?? 0) >= 2, {}, forgetful);
+    expect(final.gaps).toHaveLength(1);
+    expect(final.gaps[0]?.from).toBe(first.final.durable);
+    expect(final.gaps[0]?.reason).toMatch(/started over/);
+    expect(final.gaps[0]?.to).toBe(final.snapshots.at(-1)?.position);
   });
 });

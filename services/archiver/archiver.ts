@@ -154,9 +154,18 @@ export class Archiver {
         await this.copy?.abort();
         this.copy = null;
         // A copy re-delivered after its base was committed (a crash before the log commit) is not built twice.
-        if ((await this.o.catalog.read()).snapshots.some((s) => s.id.endsWith(`-initial-copy-${record.copyId}`))) {
-          this.log.info({ copyId: record.copyId }, 'initial copy already in the catalog; skipping its re-delivery');
-          return;
+        {
+          const current = await this.o.catalog.read();
+          if (current.snapshots.some((s) => s.id.endsWith(`-initial-copy-${record.copyId}`))) {
+            this.log.info({ copyId: record.copyId }, 'initial copy already in the catalog; skipping its re-delivery');
+            return;
+          }
+          // A collector that starts over after the archive's last known point (its resume point was lost)
+          // leaves a hole: record it as a gap, never paper over it.
+          const known = this.knownUpTo();
+          if (known && comparePositions(parsePosition(record.at), known) > 0 && !current.gaps.some((g) => g.to === undefined)) {
+            await this.recordGap(formatPosition(known), `the collector started over at ${record.at} without resuming from ${formatPosition(known)}`);
+          }
         }
         this.copy = new CopyBuilder(this.o.store, record.copyId, record.at, this.o.codec);
         this.copyMetadata = [];
@@ -177,6 +186,14 @@ export class Archiver {
       case 'gap':
         return this.recordGap(record.from, record.reason);
     }
+  }
+
+  /** The furthest point the archive knows to be complete: committed, pending, or the last archived event. */
+  private knownUpTo(): Position | null {
+    let known = this.committedDurable;
+    const pending = this.pendingCheckpoint ? parsePosition(this.pendingCheckpoint.durable) : null;
+    for (const p of [pending, this.lastArchived]) if (p && (!known || comparePositions(p, known) > 0)) known = p;
+    return known;
   }
 
   private async append(event: ChangeEvent): Promise<void> {
