@@ -55,6 +55,7 @@ export class Archiver {
   private segment: SegmentWriter | null = null;
   private segmentOpenedAt = 0;
   private lastArchived: Position | null = null;
+  private lastArchivedId: string | null = null;
   private committedDurable: Position | null = null;
   private committedToken = false;
   private pendingCheckpoint: Checkpoint | null = null;
@@ -199,6 +200,10 @@ export class Archiver {
   private async append(event: ChangeEvent): Promise<void> {
     const at = eventPos(event);
     if (this.lastArchived && comparePositions(at, this.lastArchived) <= 0) {
+      // In one total order a re-delivery repeats positions; the same position with another id is not a duplicate.
+      if (this.lastArchivedId !== null && comparePositions(at, this.lastArchived) === 0 && event.id !== this.lastArchivedId) {
+        this.log.error({ position: formatPosition(at), archived: this.lastArchivedId, got: event.id }, 'two different events at one position; keeping the first');
+      }
       this.stats.duplicatesDropped += 1;
       return;
     }
@@ -208,6 +213,7 @@ export class Archiver {
     }
     await this.segment.append(event);
     this.lastArchived = at;
+    this.lastArchivedId = event.id;
     this.stats.eventsArchived += 1;
     this.eventsSinceSnapshot += 1;
   }

@@ -183,4 +183,18 @@ describe('collector over the documented corpus', () => {
     const now = await source.currentClusterTime();
     expect(start?.kind === 'copy-start' && start.at).toBe(`${positionBefore(now).seconds}.${positionBefore(now).increment}.${positionBefore(now).index}`);
   });
+
+  it('advances the committed point from the post-batch resume token when nothing changes', async () => {
+    const fixture = fixtureByName('txn-insert-update-delete');
+    const source = new RecordedChangeSource(fixture.events, { batchSize: 10 });
+    const now = await source.currentClusterTime();
+    const idle = positionBefore(now);
+    const { records, store } = await runCollector(source, new MemoryResumeStore(pointBefore(fixture.events)), (r) =>
+      r.some((x) => x.kind === 'checkpoint' && comparePositions(parsePosition(x.checkpoint.durable), idle) >= 0),
+    );
+    const last = records.filter((r) => r.kind === 'checkpoint').at(-1);
+    expect(last?.kind === 'checkpoint' && last.checkpoint.durable).toBe(`${idle.seconds}.${idle.increment}.${idle.index}`);
+    // The point is the high-water mark, not the last event: resuming there skips nothing and repeats nothing.
+    expect(store.point?.token).toEqual(highWaterMarkToken(now));
+  });
 });
