@@ -19,7 +19,7 @@ import { RestoreError } from './errors.js';
 import type { NamespaceAtT, StateAtT } from './state-source.js';
 import { planTarget } from './target-plan.js';
 import type { RestoreTarget } from './target-plan.js';
-import { translated, translatedStream } from './translate-errors.js';
+import { translated } from './translate-errors.js';
 
 export interface OpenStateOptions {
   store: BlobStore;
@@ -90,7 +90,9 @@ export async function openStateAt(options: OpenStateOptions): Promise<StateAtT> 
             metadata: n.metadata,
             // The snapshot's count is only an estimate of the count at T (for progress).
             count: segments.length === 0 ? (counts.get(ns) ?? null) : null,
-            records: () => translatedStream(n.records),
+            // Errors met while reading are translated by the request layer (translated()); no extra
+            // generator layer per document here.
+            records: () => n.records,
           };
         },
         close: async () => {

@@ -13,6 +13,7 @@ import { openArchive } from './open-archive.js';
 import { redactUri } from './restore-from-archive.js';
 import { targetCollection, targetFailed } from './target-collections.js';
 import { targetFromFlags } from './target-options.js';
+import { translated } from './translate-errors.js';
 
 export interface DiffRequest {
   archiveDir: string;
@@ -28,6 +29,10 @@ export interface DiffRequest {
 }
 
 export async function diffFromArchive(req: DiffRequest): Promise<DiffReport> {
+  return translated(() => diffUntranslated(req));
+}
+
+async function diffUntranslated(req: DiffRequest): Promise<DiffReport> {
   if (hasWildcard(req.ns)) throw new RestoreError('BAD_OPTIONS', '--ns of diff names one collection (no wildcard)');
   validateNamespaceName(req.ns, '--ns');
   if (req.liveNs !== undefined) validateNamespaceName(req.liveNs, '--live-ns');

@@ -105,8 +105,10 @@ export async function documentHistory(options: { store: BlobStore; catalog: Cata
       });
     }
 
+    // Every segment after the snapshot: a segment's namespace summary counts a rename under its
+    // source namespace, so filtering by it could miss a collection renamed onto this one.
     const segments = [...catalog.segments]
-      .filter((s) => (from === null || comparePositions(parsePosition(s.last), from) > 0) && (s.namespaces[ns] ?? 0) + (s.namespaces[ns.slice(0, ns.indexOf('.'))] ?? 0) > 0)
+      .filter((s) => from === null || comparePositions(parsePosition(s.last), from) > 0)
       .sort((a, b) => comparePositions(parsePosition(a.first), parsePosition(b.first)));
     const db = ns.slice(0, ns.indexOf('.'));
     let last = from;

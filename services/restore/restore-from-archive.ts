@@ -21,6 +21,7 @@ import type { RestoreReport } from './restore-job.js';
 import { targetFromFlags } from './target-options.js';
 import type { TargetFlags } from './target-options.js';
 import { targetFailed } from './target-collections.js';
+import { translated } from './translate-errors.js';
 
 export interface RestoreRequest {
   archiveDir: string;
@@ -58,6 +59,10 @@ function isInside(child: string, parent: string): boolean {
 }
 
 export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreReport> {
+  return translated(() => restoreFromArchiveUntranslated(req));
+}
+
+async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<RestoreReport> {
   // 1. Flags.
   if (!(RESTORE_MODES as readonly string[]).includes(req.mode)) {
     throw new RestoreError('BAD_OPTIONS', `--mode must be one of ${RESTORE_MODES.join(', ')}, got ${JSON.stringify(req.mode)}`);
@@ -90,7 +95,7 @@ export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreRe
       throw targetFailed(`connecting to ${redactUri(destination)}`, cause);
     }
     try {
-      return await runRestore({
+      const result = await runRestore({
         state,
         client,
         inPlace,
@@ -117,6 +122,10 @@ export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreRe
         ...(req.batchSize ? { batchSize: req.batchSize } : {}),
         ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       });
+      if (report?.truncated) {
+        result.namespaces[0]?.warnings.push(`the diff report ${req.keysFrom ?? ''} was truncated: only the keys it lists were restored; run diff again with a larger --max-keys`);
+      }
+      return result;
     } finally {
       await client.close();
     }

@@ -54,6 +54,8 @@ export interface NamespaceRunOptions {
   batchBytes: number;
   sampleSize: number;
   onProgress?: (ns: string, processed: number) => void;
+  /** Batches written at once within the namespace (default 2). */
+  writeDepth?: number;
   /** What preparing the collection did (restore-job.ts creates collections first, one at a time). */
   prepared?: MetadataOutcome;
 }
@@ -138,9 +140,12 @@ export async function restoreNamespace(o: NamespaceRunOptions): Promise<Namespac
   let pendingActions = 0;
   let lastKey: Uint8Array | null = null;
   let processed = 0;
-  // One batch is written while the next one is read and decoded; a batch's
-  // progress is recorded only after its write is acknowledged, in order.
-  let inFlight: Promise<void> = Promise.resolve();
+  // Up to `writeDepth` batches are written while the next one is read and decoded;
+  // a batch's progress is recorded only after it and every batch before it are
+  // acknowledged, so the recorded key never passes an unwritten document.
+  const writeDepth = Math.max(1, o.writeDepth ?? 2);
+  const window: Promise<void>[] = [];
+  let lastCommit: Promise<void> = Promise.resolve();
 
   const write = async (batch: AnyBulkWriteOperation[]) => {
     try {
@@ -168,17 +173,22 @@ export async function restoreNamespace(o: NamespaceRunOptions): Promise<Namespac
     opsBytes = 0;
     pending = zeroCounts();
     pendingActions = 0;
-    await inFlight;
-    inFlight = (async () => {
-      if (!o.dryRun && batch.length > 0) await write(batch);
+    while (window.length >= writeDepth) await window.shift();
+    const written = !o.dryRun && batch.length > 0 ? write(batch) : Promise.resolve();
+    written.catch(() => undefined); // observed; rethrown through this batch's commit
+    const previous = lastCommit;
+    const commit = (async () => {
+      await previous;
+      await written;
       for (const k of Object.keys(counts) as (keyof ActionCounts)[]) progress.counts[k] += counts[k];
       if (batchLastKey) progress.lastKey = keyToJson(batchLastKey);
       if (!o.dryRun) await o.job?.save();
       processed += actionsInBatch;
       o.onProgress?.(o.source.ns, processed);
     })();
-    // Keep the rejection observed; it is rethrown by the next await of inFlight.
-    inFlight.catch(() => undefined);
+    commit.catch(() => undefined); // observed; rethrown by the next await of it
+    lastCommit = commit;
+    window.push(commit);
   };
 
   try {
@@ -202,9 +212,9 @@ export async function restoreNamespace(o: NamespaceRunOptions): Promise<Namespac
     await flush();
   } finally {
     // Never leave a write running behind a failure of the read side.
-    await inFlight.catch(() => undefined);
+    await Promise.allSettled(window);
   }
-  await inFlight;
+  await lastCommit;
 
   if (!o.dryRun) {
     report.indexes = await ensureIndexes(o.client, o.targetNs, o.source.metadata);

@@ -48,12 +48,3 @@ export async function translated<T>(fn: () => Promise<T>): Promise<T> {
     throw toRestoreError(err);
   }
 }
-
-/** Wraps a stream so that errors raised while reading it are translated too. */
-export async function* translatedStream<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* items;
-  } catch (err) {
-    throw toRestoreError(err);
-  }
-}
