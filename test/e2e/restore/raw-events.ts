@@ -48,6 +48,14 @@ export class RawEvents {
     return { ...this.header('delete', ct, coll), documentKey: { _id: id } };
   }
 
+  drop(coll: string, ct = this.clusterTime()): Document {
+    return this.header('drop', ct, coll);
+  }
+
+  rename(coll: string, to: string, ct = this.clusterTime()): Document {
+    return { ...this.header('rename', ct, coll), to: { db: this.db, coll: to } };
+  }
+
   /** A batched deleteMany: one clusterTime, no lsid. */
   deleteMany(coll: string, ids: unknown[]): RawGroup {
     const ct = this.clusterTime();
