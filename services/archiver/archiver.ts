@@ -67,6 +67,7 @@ export class Archiver {
   private copyFloor: LogCursor | null = null;
   private lastProgressCommit = 0;
   private lastCompactionCheck = 0;
+  private compaction: Promise<void> | null = null;
   private eventsSinceSnapshot = 0;
   private readonly stats = { eventsArchived: 0, duplicatesDropped: 0, segmentsWritten: 0, lastCommitAt: null as string | null, lastCompactionAt: null as string | null, lastError: null as string | null };
 
@@ -123,6 +124,7 @@ export class Archiver {
         if (!delivery && this.o.logEnded?.()) break;
       }
       this.setState('draining');
+      await this.compaction;
       await this.roll('drain');
       await this.commitProgress(true);
       await this.copy?.abort();
@@ -130,6 +132,7 @@ export class Archiver {
       this.setState('stopped', { durable: this.committedDurable ? formatPosition(this.committedDurable) : null });
     } catch (err) {
       this.stats.lastError = err instanceof Error ? err.message : String(err);
+      await this.compaction?.catch(() => undefined);
       await this.segment?.abort().catch(() => undefined);
       await this.copy?.abort().catch(() => undefined);
       this.setState('failed', { err });
@@ -226,10 +229,17 @@ export class Archiver {
     } else if (!this.segment && now - this.lastProgressCommit >= this.o.segmentMaxAgeMs) {
       await this.commitProgress(false);
     }
-    if (now - this.lastCompactionCheck >= 1000) {
+    if (now - this.lastCompactionCheck >= 1000 && !this.compaction) {
       this.lastCompactionCheck = now;
-      await this.compactIfDue();
+      // Compaction runs beside archiving (it reads catalogued files only), so a long one never stalls the log;
+      // retention waits for it, so it never deletes a file compaction is reading.
       await this.applyRetention();
+      this.compaction = this.compactIfDue()
+        .catch((err: unknown) => {
+          this.stats.lastError = err instanceof Error ? err.message : String(err);
+          this.log.error({ err }, 'compaction check failed');
+        })
+        .finally(() => (this.compaction = null));
     }
   }
 
