@@ -73,69 +73,94 @@ export interface MergeInputs {
   onGap: (ev: ChangeEvent, reason: string) => void;
 }
 
-export async function* mergeNamespace(inputs: MergeInputs): AsyncIterable<SnapshotRecord> {
+export function mergeNamespace(inputs: MergeInputs): AsyncIterable<SnapshotRecord> {
   // Nothing to fold: the base passes through untouched.
-  if (inputs.runs.length === 0 && inputs.tail.length === 0) {
-    if (inputs.base) yield* inputs.base;
-    return;
-  }
-  // The event sources go through the heap; the base, usually far larger, is
-  // merged against the heap's top directly, so a base record whose key has no
-  // events costs one key comparison.
-  const sources: AsyncIterable<readonly Item[]>[] = inputs.runs.map((run) => runItems(run));
-  if (inputs.tail.length > 0) sources.push(memoryItems(inputs.tail));
-  const heap = new BinaryHeap<Cursor>((a, b) => {
+  if (inputs.runs.length === 0 && inputs.tail.length === 0) return inputs.base ?? emptyRecords();
+  return { [Symbol.asyncIterator]: () => new MergeIterator(inputs) };
+}
+
+async function* emptyRecords(): AsyncIterable<SnapshotRecord> {}
+
+const DONE: IteratorResult<SnapshotRecord> = { done: true, value: undefined };
+
+/**
+ * The merge as a hand-written iterator rather than an async generator: most
+ * records pass straight from the base to the reader, and a generator's yield
+ * costs several extra promise turns per record.
+ *
+ * The event sources go through the heap; the base, usually far larger, is
+ * merged against the heap's top directly, so a base record whose key has no
+ * events costs one key comparison.
+ */
+class MergeIterator implements AsyncIterator<SnapshotRecord> {
+  private readonly heap = new BinaryHeap<Cursor>((a, b) => {
     const c = compareKeys((a.head as Item).key, (b.head as Item).key);
     return c < 0 || (c === 0 && a.order < b.order);
   });
-  const cursors = sources.map((s, i) => new Cursor(i, s[Symbol.asyncIterator]()));
-  for (const c of cursors) if (await c.advance()) heap.push(c);
+  private base: AsyncIterator<SnapshotRecord> | undefined;
+  private pending: IteratorResult<SnapshotRecord> = DONE;
+  private started = false;
 
-  const base = inputs.base?.[Symbol.asyncIterator]();
-  let next: IteratorResult<SnapshotRecord> = base ? await base.next() : { done: true, value: undefined };
+  constructor(private readonly inputs: MergeInputs) {}
 
-  for (;;) {
-    const top = heap.peek();
-    if (top === undefined) {
-      while (next.done !== true) {
-        yield next.value;
-        next = await (base as AsyncIterator<SnapshotRecord>).next();
-      }
-      return;
-    }
-    const key = (top.head as Item).key;
-    let doc: Buffer | undefined;
-    if (next.done !== true) {
-      const order = compareKeys(next.value.key, key);
-      if (order < 0) {
-        yield next.value;
-        next = await (base as AsyncIterator<SnapshotRecord>).next();
-        continue;
-      }
-      if (order === 0) {
-        doc = next.value.document;
-        next = await (base as AsyncIterator<SnapshotRecord>).next();
-      }
-    }
-    // Fold every event of this key, in position order, onto the base document (if any).
+  private async start(): Promise<void> {
+    this.started = true;
+    const sources: AsyncIterable<readonly Item[]>[] = this.inputs.runs.map((run) => runItems(run));
+    if (this.inputs.tail.length > 0) sources.push(memoryItems(this.inputs.tail));
+    const cursors = sources.map((s, i) => new Cursor(i, s[Symbol.asyncIterator]()));
+    for (const c of cursors) if (await c.advance()) this.heap.push(c);
+    this.base = this.inputs.base?.[Symbol.asyncIterator]();
+    if (this.base) this.pending = await this.base.next();
+  }
+
+  /** Hands out the pending base record and reads the next one. */
+  private async takeBase(): Promise<IteratorResult<SnapshotRecord>> {
+    const out = this.pending;
+    this.pending = await (this.base as AsyncIterator<SnapshotRecord>).next();
+    return out;
+  }
+
+  async next(): Promise<IteratorResult<SnapshotRecord>> {
+    if (!this.started) await this.start();
+    const heap = this.heap;
     for (;;) {
-      const c = heap.peek();
-      if (c === undefined) break;
-      const item = c.head as Item;
-      if (compareKeys(item.key, key) !== 0) break;
-      if (item.rec !== undefined) {
-        const ev = runRecordEvent(item.rec);
-        const outcome = applyDocumentEvent(doc, ev);
-        if (outcome.kind === 'put') doc = outcome.doc;
-        else if (outcome.kind === 'delete') doc = undefined;
-        else {
-          inputs.onGap(ev, outcome.reason);
-          doc = undefined;
+      const top = heap.peek();
+      if (top === undefined) return this.pending.done === true ? DONE : this.takeBase();
+      const key = (top.head as Item).key;
+      let doc: Buffer | undefined;
+      if (this.pending.done !== true) {
+        const order = compareKeys(this.pending.value.key, key);
+        if (order < 0) return this.takeBase();
+        if (order === 0) {
+          doc = this.pending.value.document;
+          await this.takeBase();
         }
       }
-      if (await c.advance()) heap.replaceTop(c);
-      else heap.pop();
+      // Fold every event of this key, in position order, onto the base document (if any).
+      for (;;) {
+        const c = heap.peek();
+        if (c === undefined) break;
+        const item = c.head as Item;
+        if (compareKeys(item.key, key) !== 0) break;
+        if (item.rec !== undefined) {
+          const ev = runRecordEvent(item.rec);
+          const outcome = applyDocumentEvent(doc, ev);
+          if (outcome.kind === 'put') doc = outcome.doc;
+          else if (outcome.kind === 'delete') doc = undefined;
+          else {
+            this.inputs.onGap(ev, outcome.reason);
+            doc = undefined;
+          }
+        }
+        if (await c.advance()) heap.replaceTop(c);
+        else heap.pop();
+      }
+      if (doc !== undefined) return { done: false, value: { key, document: doc } };
     }
-    if (doc !== undefined) yield { key, document: doc };
+  }
+
+  async return(): Promise<IteratorResult<SnapshotRecord>> {
+    await this.base?.return?.();
+    return DONE;
   }
 }
