@@ -41,7 +41,7 @@ export const DEFAULT_COMPACTION_MEMORY_BYTES = 256 * 1024 * 1024;
  * does not see directly: V8's per-object overhead, the base records and run
  * chunks in flight during the merge, and the garbage between collections.
  */
-const BUFFER_SHARE = 0.35;
+const BUFFER_SHARE = 0.2;
 /** Bookkeeping per buffered record beyond its bytes (array slot, Buffer object). */
 const RECORD_OVERHEAD = 96;
 
