@@ -17,8 +17,12 @@ interface Run {
 }
 
 function rewind(...args: string[]): Promise<Run> {
+  return rewindWithEnv({}, ...args);
+}
+
+function rewindWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, REWIND_ARCHIVE: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, REWIND_ARCHIVE_DIR: '', ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -93,6 +97,18 @@ describe('rewind (child processes through bin/rewind.mjs)', () => {
     expect(s.generation).toBe(catalog.generation);
     expect([s.window.earliest.position, s.window.latest.position]).toEqual(['1714564800.3.0', '1714564800.6.0']);
     expect(s.segments).toMatchObject({ count: 2, events: 3 });
+  });
+
+  it('every archive-reading command takes the folder from REWIND_ARCHIVE_DIR, the name `up` uses', async () => {
+    for (const cmd of ['catalog', 'verify', 'status']) {
+      const r = await rewindWithEnv({ REWIND_ARCHIVE_DIR: dir }, cmd, '--json');
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
+    }
+    const missing = await rewind('history', '--ns', 'shop.orders', '--id', '1');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/REWIND_ARCHIVE_DIR/);
+    const history = await rewindWithEnv({ REWIND_ARCHIVE_DIR: dir }, 'history', '--ns', 'shop.orders', '--id', '1', '--json');
+    expect(history.code, history.stderr).toBe(0);
   });
 
   it('catalog without a catalog fails naming the file', async () => {

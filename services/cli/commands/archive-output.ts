@@ -3,6 +3,7 @@
  * (`--json`), lines for people, and failures as `rewind <command>: CODE: message`
  * (or `{"error": {...}}` with --json) ending in exit code 1.
  */
+import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
 import { isArchiveError } from '../../archive/index.js';
 
@@ -36,10 +37,10 @@ export function fail(io: CommandIo, command: string, json: boolean, err: unknown
   exitFailure(message);
 }
 
-/** The archive folder from --archive or REWIND_ARCHIVE. */
+/** The archive folder from --archive or REWIND_ARCHIVE_DIR. */
 export function archiveDir(io: CommandIo, command: string, json: boolean, flag: string | undefined): string {
-  const dir = flag ?? process.env.REWIND_ARCHIVE;
-  if (!dir) fail(io, command, json, new Error('give --archive <dir> (or set REWIND_ARCHIVE)'));
+  const dir = flag ?? archiveDirFromEnv();
+  if (!dir) fail(io, command, json, new Error('give --archive <dir> (or set REWIND_ARCHIVE_DIR)'));
   return dir;
 }
 

@@ -44,7 +44,7 @@ export function registerCatalogCommand(program: Command, io: CommandIo): Command
   return program
     .command('catalog')
     .description('show the archive catalog: restorable window, snapshots, segments, gaps')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE)')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: CatalogFlags) => {
       const json = flags.json === true;

@@ -2,6 +2,7 @@
  * `rewind diff`: the archive's state at T against a live collection. Wiring
  * only; the comparison lives in services/restore (diff-from-archive.ts).
  */
+import { archiveDirFromEnv } from '../archive-dir-env.js';
 import type { Command } from 'commander';
 import { fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -40,7 +41,7 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
   return program
     .command('diff')
     .description('compare the state the archive says a collection had at T with the live collection')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE)')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--ns <db.coll>', 'the archived namespace')
     .option('--at <time|position>', 'ISO time or s.i[.n] (default: the latest restorable state)')
     .option('--target <uri>', 'the live MongoDB to compare (default: --source / REWIND_SOURCE_URI)')
@@ -55,8 +56,8 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
       const json = flags.json === true;
       const bar = progressBar('diff', !json);
       try {
-        const archiveDir = flags.archive ?? process.env.REWIND_ARCHIVE;
-        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE)');
+        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll>');
         const liveUri = flags.target ?? flags.source ?? process.env.REWIND_SOURCE_URI;
         if (!liveUri) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source / REWIND_SOURCE_URI)');

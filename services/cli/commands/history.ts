@@ -2,6 +2,7 @@
  * `rewind history`: every version of one document in the archive. Wiring
  * only; the logic lives in services/restore/history.ts.
  */
+import { archiveDirFromEnv } from '../archive-dir-env.js';
 import type { Command } from 'commander';
 import { fail, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -33,15 +34,15 @@ export function registerHistoryCommand(program: Command, io: CommandIo): Command
   return program
     .command('history')
     .description('every version of one document in the archive, with time, operation and transaction')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE)')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--ns <db.coll>', 'the namespace')
     .option('--id <ejson>', 'the document key: Extended JSON of _id, e.g. \'{"$oid":"…"}\', 42, \'"sku-1"\'')
     .option('--json', 'print JSON')
     .action(async (flags: HistoryFlags) => {
       const json = flags.json === true;
       try {
-        const archiveDir = flags.archive ?? process.env.REWIND_ARCHIVE;
-        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE)');
+        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns || hasWildcard(flags.ns)) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll> (one collection)');
         validateNamespaceName(flags.ns, '--ns');
         if (flags.id === undefined) throw new RestoreError('BAD_KEY', 'give --id <ejson>');

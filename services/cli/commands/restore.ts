@@ -2,6 +2,7 @@
  * `rewind restore`: point-in-time restore from the archive. Wiring only; the
  * job lives in services/restore (restore-from-archive.ts).
  */
+import { archiveDirFromEnv } from '../archive-dir-env.js';
 import type { Command } from 'commander';
 import { collect, fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -55,7 +56,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
   return program
     .command('restore')
     .description('restore the state at a point in time from the archive into MongoDB')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE)')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--to <iso-time>', 'target: an ISO 8601 time with a zone (every event of that second included)')
     .option('--to-position <s.i[.n]>', 'target: an exact position (after its whole transaction)')
     .option('--before-event <id>', 'target: just before this event and its transaction (undo a bad deleteMany or drop)')
@@ -80,8 +81,8 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
       const json = flags.json === true;
       const bar = progressBar('restore', !json);
       try {
-        const archiveDir = flags.archive ?? process.env.REWIND_ARCHIVE;
-        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE)');
+        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         const sourceUri = flags.source ?? process.env.REWIND_SOURCE_URI;
         const jobDir = flags.jobDir ?? process.env.REWIND_JOB_DIR;
         const report = await restoreFromArchive({

@@ -4,6 +4,7 @@
  * snapshots it holds, the gaps, and what the running capture processes say
  * about themselves (lifecycle state, source reachability, retries).
  */
+import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
@@ -84,7 +85,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
     .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
-      const dir = flags.archive ?? process.env.REWIND_ARCHIVE_DIR ?? process.env.REWIND_ARCHIVE;
+      const dir = flags.archive ?? archiveDirFromEnv();
       if (!dir) {
         io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
         throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');

@@ -28,7 +28,7 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
   return program
     .command('verify')
     .description('re-hash every archive file the catalog names; report each bad or missing file (exit 1 if any)')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE)')
+    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: VerifyFlags) => {
       const json = flags.json === true;
