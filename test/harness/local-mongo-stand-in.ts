@@ -14,17 +14,24 @@ export interface RunningStandIn {
   readonly stop: () => Promise<void>;
 }
 
-export async function startMongoStandIn(installed: Installed & { ok: true }): Promise<RunningStandIn> {
+export interface StandInOptions {
+  /** Java heap limit (-Xmx), e.g. `8g`; default `1g`. The oplog is never truncated: large benchmarks need room for it. */
+  readonly maxHeap?: string;
+  /** Keep the data (and the oplog) in this H2 MVStore file instead of the Java heap. */
+  readonly h2File?: string;
+}
+
+export async function startMongoStandIn(installed: Installed & { ok: true }, options: StandInOptions = {}): Promise<RunningStandIn> {
   const child = new ServerProcess({
     name: 'mongo-java-server',
     command: 'java',
     args: [
-      // The oplog is never truncated: leave room for it.
-      '-Xmx1g',
+      `-Xmx${options.maxHeap ?? '1g'}`,
       '-XX:+UseG1GC',
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
       ...launcherArgs(installed),
       '0',
+      ...(options.h2File === undefined ? [] : [options.h2File]),
     ],
   });
   try {
