@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { archiveDirOverride, commonOverrides, configFile, kafkaOverrides } from './capture-flags.js';
+import type { CommonCaptureFlags, KafkaCaptureFlags } from './capture-flags.js';
 import type { Logger } from 'pino';
 import { kafkaGroupId, kafkaTopicName, loadArchiveRunConfig } from '../../../contracts/runtime-config.js';
 import type { ArchiveRunConfig } from '../../../contracts/runtime-config.js';
@@ -54,14 +56,8 @@ export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger 
   }
 }
 
-interface ArchiveFlags {
-  config?: string;
+interface ArchiveFlags extends CommonCaptureFlags, KafkaCaptureFlags {
   archive?: string;
-  kafkaBrokers?: string;
-  topic?: string;
-  group?: string;
-  sourceId?: string;
-  logLevel?: string;
 }
 
 export function registerArchiveCommand(program: Command, io: CaptureIo): Command {
@@ -78,22 +74,9 @@ export function registerArchiveCommand(program: Command, io: CaptureIo): Command
     .action(async (flags: ArchiveFlags) => {
       const config = loadOrExit('archive', io, () =>
         loadArchiveRunConfig({
-          ...(flags.config ? { file: flags.config } : {}),
+          ...configFile(flags),
           env: process.env,
-          overrides: {
-            ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
-            ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
-            ...(flags.archive ? { archive: { dir: flags.archive } } : {}),
-            ...(flags.kafkaBrokers || flags.topic || flags.group
-              ? {
-                  kafka: {
-                    ...(flags.kafkaBrokers ? { brokers: flags.kafkaBrokers.split(',').map((s) => s.trim()) } : {}),
-                    ...(flags.topic ? { topic: flags.topic } : {}),
-                    ...(flags.group ? { groupId: flags.group } : {}),
-                  },
-                }
-              : {}),
-          },
+          overrides: { ...commonOverrides(flags), ...archiveDirOverride(flags.archive), ...kafkaOverrides(flags) },
         }),
       );
       await runUntilSignalled('archive', io, (signal) => runArchive(config, {}, signal));

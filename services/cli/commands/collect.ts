@@ -5,6 +5,8 @@
  */
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { commonOverrides, configFile, kafkaOverrides, mongoOverrides } from './capture-flags.js';
+import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
 import type { CollectConfig } from '../../../contracts/runtime-config.js';
 import { startStatusWriter } from '../../archiver/process-status.js';
@@ -50,16 +52,8 @@ export async function runCollect(config: CollectConfig, deps: CaptureDeps, signa
   }
 }
 
-interface CollectFlags {
-  config?: string;
-  mongo?: string;
-  kafkaBrokers?: string;
-  topic?: string;
+interface CollectFlags extends CommonCaptureFlags, MongoCaptureFlags, KafkaCaptureFlags {
   stateFile?: string;
-  sourceId?: string;
-  include: string[];
-  exclude: string[];
-  logLevel?: string;
 }
 
 export function registerCollectCommand(program: Command, io: CaptureIo): Command {
@@ -78,24 +72,13 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
     .action(async (flags: CollectFlags) => {
       const config = loadOrExit('collect', io, () =>
         loadCollectConfig({
-          ...(flags.config ? { file: flags.config } : {}),
+          ...configFile(flags),
           env: process.env,
           overrides: {
-            ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
-            ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+            ...commonOverrides(flags),
             ...(flags.stateFile ? { stateFile: flags.stateFile } : {}),
-            ...(flags.kafkaBrokers || flags.topic
-              ? { kafka: { ...(flags.kafkaBrokers ? { brokers: flags.kafkaBrokers.split(',').map((s) => s.trim()) } : {}), ...(flags.topic ? { topic: flags.topic } : {}) } }
-              : {}),
-            ...(flags.mongo || flags.include.length || flags.exclude.length
-              ? {
-                  mongo: {
-                    ...(flags.mongo ? { uri: flags.mongo } : {}),
-                    ...(flags.include.length ? { include: flags.include } : {}),
-                    ...(flags.exclude.length ? { exclude: flags.exclude } : {}),
-                  },
-                }
-              : {}),
+            ...kafkaOverrides(flags),
+            ...mongoOverrides(flags),
           },
         }),
       );

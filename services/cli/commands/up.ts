@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
+import { archiveDirOverride, commonOverrides, configFile, mongoOverrides } from './capture-flags.js';
+import type { CommonCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../../contracts/config.js';
@@ -150,14 +152,8 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
   }
 }
 
-interface UpFlags {
-  config?: string;
-  mongo?: string;
+interface UpFlags extends CommonCaptureFlags, MongoCaptureFlags {
   archive?: string;
-  sourceId?: string;
-  include: string[];
-  exclude: string[];
-  logLevel?: string;
 }
 
 export function registerUpCommand(program: Command, io: CaptureIo): Command {
@@ -174,22 +170,9 @@ export function registerUpCommand(program: Command, io: CaptureIo): Command {
     .action(async (flags: UpFlags) => {
       const config = loadOrExit('up', io, () =>
         loadUpConfig({
-          ...(flags.config ? { file: flags.config } : {}),
+          ...configFile(flags),
           env: process.env,
-          overrides: {
-            ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
-            ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
-            ...(flags.archive ? { archive: { dir: flags.archive } } : {}),
-            ...(flags.mongo || flags.include.length || flags.exclude.length
-              ? {
-                  mongo: {
-                    ...(flags.mongo ? { uri: flags.mongo } : {}),
-                    ...(flags.include.length ? { include: flags.include } : {}),
-                    ...(flags.exclude.length ? { exclude: flags.exclude } : {}),
-                  },
-                }
-              : {}),
-          },
+          overrides: { ...commonOverrides(flags), ...archiveDirOverride(flags.archive), ...mongoOverrides(flags) },
         }),
       );
       await runUntilSignalled('up', io, (signal) => runUp(config, {}, signal));
