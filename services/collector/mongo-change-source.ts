@@ -11,6 +11,7 @@
 import { MongoClient } from 'mongodb';
 import type { ChangeStream, ChangeStreamOptions, Document, MongoClientOptions, Timestamp } from 'mongodb';
 import { CollectorError } from './collector-errors.js';
+import { connected, withUriPrecedence } from './mongo-connection.js';
 import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from './source-port.js';
 
 /** Driver settings that keep raw BSON types (and no implicit promotion) for lossless capture. */
@@ -43,7 +44,7 @@ export class MongoChangeSource implements ChangeSource {
   ) {}
 
   static create(uri: string, options: MongoChangeSourceOptions = {}): MongoChangeSource {
-    return new MongoChangeSource(new MongoClient(uri, mongoClientOptions), uri, options);
+    return new MongoChangeSource(new MongoClient(uri, withUriPrecedence(uri, mongoClientOptions)), uri, options);
   }
 
   describe(): string {
@@ -52,7 +53,7 @@ export class MongoChangeSource implements ChangeSource {
 
   private async version(): Promise<number[]> {
     if (this.serverVersion) return this.serverVersion;
-    const info = await this.client.db('admin').command({ buildInfo: 1 });
+    const info = await (await connected(this.client)).db('admin').command({ buildInfo: 1 });
     const raw: unknown = info.versionArray;
     const version = Array.isArray(raw) ? raw.map((v: unknown) => Number(typeof v === 'object' && v !== null ? (v as { valueOf(): unknown }).valueOf() : v)) : [0];
     if ((version[0] ?? 0) < 6) throw new CollectorError('SOURCE_TOO_OLD', { version: version.join('.') });
@@ -61,13 +62,14 @@ export class MongoChangeSource implements ChangeSource {
   }
 
   async currentClusterTime(): Promise<Timestamp> {
-    const reply = await this.client.db('admin').command({ ping: 1 });
+    const reply = await (await connected(this.client)).db('admin').command({ ping: 1 });
     const ts = (reply.operationTime ?? (reply.$clusterTime as Document | undefined)?.clusterTime) as Timestamp | undefined;
     if (!ts) throw new CollectorError('SOURCE_UNREACHABLE', { detail: 'the server reports no cluster time (is it a replica set?)' });
     return ts;
   }
 
   async open(start: StreamStart): Promise<ChangeCursor> {
+    await connected(this.client);
     const version = await this.version();
     const pipeline: Document[] = [{ $match: { 'ns.db': { $nin: ['admin', 'local', 'config'] } } }];
     // 7.0+: an event over 16 MiB (large pre/post images) comes in fragments instead of failing the stream.

@@ -5,6 +5,7 @@
  * JSON, and its documents as raw BSON bytes in _id order (`raw: true`, so no
  * value is ever decoded and re-encoded).
  */
+import { connected } from './mongo-connection.js';
 import { Buffer } from 'node:buffer';
 import { EJSON } from 'bson';
 import type { Document, MongoClient } from 'mongodb';
@@ -20,7 +21,7 @@ export class MongoCopySource implements CopySource {
   constructor(private readonly client: MongoClient) {}
 
   async listCollections(wantDb: (db: string) => boolean = () => true): Promise<CopyCollection[]> {
-    const dbs = await this.client.db('admin').admin().listDatabases({ nameOnly: true });
+    const dbs = await (await connected(this.client)).db('admin').admin().listDatabases({ nameOnly: true });
     const out: CopyCollection[] = [];
     for (const { name: dbName } of dbs.databases) {
       if (SYSTEM_DBS.has(dbName) || !wantDb(dbName)) continue;
@@ -47,7 +48,7 @@ export class MongoCopySource implements CopySource {
 
   async *readDocuments(ns: string, options: { batchSize: number; signal?: AbortSignal }): AsyncIterable<Buffer[]> {
     const dot = ns.indexOf('.');
-    const coll = this.client.db(ns.slice(0, dot)).collection(ns.slice(dot + 1));
+    const coll = (await connected(this.client)).db(ns.slice(0, dot)).collection(ns.slice(dot + 1));
     const cursor = coll.find({}, { sort: { _id: 1 }, raw: true, batchSize: options.batchSize });
     try {
       let batch: Buffer[] = [];
