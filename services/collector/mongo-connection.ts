@@ -20,5 +20,5 @@ export async function connected(client: MongoClient): Promise<MongoClient> {
 export function withUriPrecedence(uri: string, defaults: MongoClientOptions): MongoClientOptions {
   const query = uri.includes('?') ? uri.slice(uri.indexOf('?') + 1).toLowerCase() : '';
   const given = new Set(query.split('&').map((kv) => kv.split('=')[0] ?? ''));
-  return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k.toLowerCase()))) as MongoClientOptions;
+  return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k.toLowerCase())));
 }

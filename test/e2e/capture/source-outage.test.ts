@@ -43,7 +43,7 @@ describeWith('wire', 'a source that is down at start and comes back', (server) =
     const uri = `mongodb://127.0.0.1:${port}/?directConnection=true&serverSelectionTimeoutMS=400`;
     const db = uniqueDatabase('outage');
     const seed = mongoClient(server);
-    await seed.db(db).collection('orders').insertMany([{ _id: 1 }, { _id: 2 }]);
+    await seed.db(db).collection<{ _id: number }>('orders').insertMany([{ _id: 1 }, { _id: 2 }]);
 
     const source = MongoChangeSource.create(uri);
     const copy = new MongoCopySource(source.client);
