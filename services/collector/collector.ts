@@ -22,6 +22,7 @@ import { NamespaceFilter } from './namespace-filter.js';
 import type { NamespaceScope } from './namespace-filter.js';
 import { ChangeEventNormalizeError, normalizeChangeEvent, reassembleSplitEvent } from './normalize-event.js';
 import { PositionAssigner } from './position-assigner.js';
+import { isRetryableSourceError } from './retryable-error.js';
 import type { ResumePoint, ResumeStore } from './resume-store.js';
 import { positionBefore, tokenClusterTime } from './resume-token.js';
 import type { ChangeCursor, ChangeSource, CopySource, RawBatch, StreamStart } from './source-port.js';
@@ -164,7 +165,7 @@ export class Collector {
             await this.recordGap(err);
             continue;
           }
-          if (!isRetryable(err)) throw err;
+          if (!isRetryableSourceError(err)) throw err;
           attempt += 1;
           this.statusView.sourceReachable = false;
           this.statusView.reconnectAttempts = attempt;
@@ -393,15 +394,4 @@ export class Collector {
     this.queued = null;
     this.lifecycle.to('starting', { after: 'gap' });
   }
-}
-
-/** Whether reconnecting can help: network and server-selection errors, resumable server errors, a busy log. */
-function isRetryable(err: unknown): boolean {
-  if (err instanceof CollectorError || err instanceof ChangeEventNormalizeError) return err.retryable;
-  const e = err as { retryable?: unknown; name?: unknown; hasErrorLabel?: (l: string) => boolean } | null;
-  if (typeof e?.retryable === 'boolean') return e.retryable;
-  const name = typeof e?.name === 'string' ? e.name : '';
-  if (/Mongo(Network|ServerSelection|NetworkTimeout|Topology|PoolCleared)/.test(name)) return true;
-  if (e?.hasErrorLabel?.('ResumableChangeStreamError') || e?.hasErrorLabel?.('RetryableWriteError')) return true;
-  return name === 'MongoServerError' || name === 'MongoError';
 }
