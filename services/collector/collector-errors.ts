@@ -6,6 +6,7 @@
 export interface CollectorErrorContexts {
   SOURCE_UNREACHABLE: { detail: string };
   SOURCE_TOO_OLD: { version: string };
+  SOURCE_NOT_REPLICA_SET: { detail: string };
   RESUME_POINT_LOST: { resumeFrom: string; detail: string };
   STATE_FILE_INVALID: { path: string; detail: string };
   EVENT_REJECTED: { eventId: string; detail: string };
@@ -19,6 +20,10 @@ const SPECS: { [C in CollectorErrorCode]: { retryable: boolean; message: (c: Col
   SOURCE_TOO_OLD: {
     retryable: false,
     message: (c) => `the source runs MongoDB ${c.version}; rewind needs 6.0 or newer (showExpandedEvents, pre/post images)`,
+  },
+  SOURCE_NOT_REPLICA_SET: {
+    retryable: false,
+    message: (c) => `the source is a standalone server (${c.detail}); change streams need a replica set or a sharded cluster — a one-node replica set will do`,
   },
   RESUME_POINT_LOST: {
     retryable: false,

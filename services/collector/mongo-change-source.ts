@@ -64,7 +64,14 @@ export class MongoChangeSource implements ChangeSource {
   async currentClusterTime(): Promise<Timestamp> {
     const reply = await (await connected(this.client)).db('admin').command({ ping: 1 });
     const ts = (reply.operationTime ?? (reply.$clusterTime as Document | undefined)?.clusterTime) as Timestamp | undefined;
-    if (!ts) throw new CollectorError('SOURCE_UNREACHABLE', { detail: 'the server reports no cluster time (is it a replica set?)' });
+    if (!ts) {
+      // isMaster, not hello: older servers and wire stand-ins know only it. No cluster time: a standalone never gets one by waiting; a replica set not yet initiated may.
+      const hello = await this.client.db('admin').command({ isMaster: 1 });
+      if (hello.setName === undefined && hello.msg !== 'isdbgrid' && hello.isreplicaset !== true) {
+        throw new CollectorError('SOURCE_NOT_REPLICA_SET', { detail: 'isMaster reports no replica set name' });
+      }
+      throw new CollectorError('SOURCE_UNREACHABLE', { detail: 'the server reports no cluster time yet (a replica set still starting?)' });
+    }
     return ts;
   }
 

@@ -67,7 +67,10 @@ export async function runUntilSignalled(command: string, io: CaptureIo, job: (si
     await job(controller.signal);
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
-    io.stderr(`rewind ${command}: ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}${e.retryable === true ? ' (retrying may help)' : ''}\n`);
+    const message = String(e.message ?? err);
+    // Catalogued errors already lead their message with the code.
+    const prefix = typeof e.code === 'string' && !message.startsWith(`${e.code}:`) ? `${e.code}: ` : '';
+    io.stderr(`rewind ${command}: ${prefix}${message}${e.retryable === true ? ' (retrying may help)' : ''}\n`);
     throw new CommanderError(1, `rewind.${typeof e.code === 'string' ? e.code : 'FAILED'}`, String(e.message ?? err));
   } finally {
     process.off('SIGTERM', stop);

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { expect, it } from 'vitest';
+import { CollectorError } from '../../../services/collector/collector-errors.js';
 import { MongoChangeSource } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
 import { withUriPrecedence } from '../../../services/collector/mongo-connection.js';
@@ -71,4 +72,30 @@ it("an operator's URI options win over rewind's client defaults", () => {
   expect(withUriPrecedence('mongodb://h/?replicaSet=rs0&serverSelectionTimeoutMS=500', defaults)).toEqual({ appName: 'rewind' });
   expect(withUriPrecedence('mongodb://h/?APPNAME=x', defaults)).toEqual({ serverSelectionTimeoutMS: 10_000 });
   expect(withUriPrecedence('mongodb://h', defaults)).toEqual(defaults);
+});
+
+describeWith('wire', 'a source that is not a replica set', (server) => {
+  it('is refused with a message that says what is needed, not retried as an outage', async () => {
+    const probe = mongoClient(server);
+    const source = MongoChangeSource.create(server.uri);
+    try {
+      const hello = await probe.db('admin').command({ isMaster: 1 });
+      if (hello.setName !== undefined || hello.msg === 'isdbgrid') {
+        // A real replica set or sharded cluster: it has a cluster time.
+        await expect(source.currentClusterTime()).resolves.toBeDefined();
+        return;
+      }
+      const err: unknown = await source.currentClusterTime().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(CollectorError);
+      expect((err as CollectorError).code).toBe('SOURCE_NOT_REPLICA_SET');
+      expect((err as CollectorError).retryable).toBe(false);
+      expect((err as CollectorError).message).toMatch(/replica set/);
+    } finally {
+      await source.close();
+      await probe.close();
+    }
+  });
 });
