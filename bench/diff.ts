@@ -17,7 +17,8 @@ import { openStateAt } from '../services/restore/archive-state.js';
 import { diffNamespace } from '../services/restore/diff.js';
 import type { BenchContext, BenchResult } from './convention.js';
 import { timed } from './convention.js';
-import { benchArchive, benchServer, finalBenchDocument } from './restore.js';
+import { benchArchive, finalBenchDocument } from './support/bench-data.js';
+import { benchServer } from './support/bench-server.js';
 
 const ROUNDS = 3;
 
