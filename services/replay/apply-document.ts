@@ -3,7 +3,7 @@
  * state of its document. Shared by the in-memory replay and by compaction, so
  * both fold a key's history the same way.
  */
-import type { ChangeEvent } from '../../contracts/avro/change-event.js';
+import type { ChangeEvent, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { formatPosition } from '../../contracts/position.js';
 import { ReplayError } from './errors.js';
 import { idKeyOf } from './bson-bytes.js';
@@ -37,38 +37,61 @@ export function documentKeyOf(ev: ChangeEvent): Buffer {
   return key;
 }
 
-export function applyDocumentEvent(prior: Buffer | undefined, ev: ChangeEvent): DocumentOutcome {
+/**
+ * What a document event does, knowing only whether its document exists:
+ * 'put' its fullDocument, 'update' the prior with its updateDescription,
+ * 'delete', or a 'gap' (the prior state is unknown: history is missing).
+ * Returns a word, not an object: the in-memory replay asks once per event.
+ */
+export type DocumentAction = 'put' | 'update' | 'delete' | 'gap';
+
+export function documentAction(priorExists: boolean, ev: ChangeEvent): DocumentAction {
   switch (ev.op) {
     case 'insert':
     case 'replace':
       // An insert over an existing document is an upsert: the initial copy may already hold it.
       if (ev.fullDocument === null) throw malformed(ev, 'fullDocument', `is missing on a ${ev.op} event`);
-      return { kind: 'put', doc: ev.fullDocument };
-    case 'update': {
+      return 'put';
+    case 'update':
       // A post-image (not an updateLookup result) is the document right after this event: exact.
-      if (ev.fullDocument !== null && !ev.fullDocumentIsLookup) return { kind: 'put', doc: ev.fullDocument };
-      if (prior === undefined) {
-        return { kind: 'gap', reason: `update ${ev.id} at ${formatPosition(eventPosition(ev))} meets a document whose prior state is unknown` };
-      }
+      if (ev.fullDocument !== null && !ev.fullDocumentIsLookup) return 'put';
+      if (!priorExists) return 'gap';
       if (ev.updateDescription === null) throw malformed(ev, 'updateDescription', 'is missing on an update without a post-image');
-      try {
-        return { kind: 'put', doc: applyUpdateDescription(prior, ev.updateDescription) };
-      } catch (e) {
-        if (e instanceof UpdateApplyError) {
-          throw new ReplayError('REPLAY_INCONSISTENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${e.message}`, {
-            cause: e,
-            details: { eventId: ev.id, field: `updateDescription ${e.path}` },
-          });
-        }
-        throw e;
-      }
-    }
+      return 'update';
     case 'delete':
-      if (prior === undefined) {
-        return { kind: 'gap', reason: `delete ${ev.id} at ${formatPosition(eventPosition(ev))} meets a document whose prior state is unknown` };
-      }
-      return { kind: 'delete' };
+      return priorExists ? 'delete' : 'gap';
     default:
       throw malformed(ev, 'op', `${ev.op} is not a document operation`);
+  }
+}
+
+/** Why a 'gap' action is one. */
+export function gapReason(ev: ChangeEvent): string {
+  return `${ev.op} ${ev.id} at ${formatPosition(eventPosition(ev))} meets a document whose prior state is unknown`;
+}
+
+/** An updateDescription that does not fit the prior document, as the replay reports it. */
+export function inconsistentUpdate(ev: ChangeEvent, e: UpdateApplyError): ReplayError {
+  return new ReplayError('REPLAY_INCONSISTENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${e.message}`, {
+    cause: e,
+    details: { eventId: ev.id, field: `updateDescription ${e.path}` },
+  });
+}
+
+export function applyDocumentEvent(prior: Buffer | undefined, ev: ChangeEvent): DocumentOutcome {
+  switch (documentAction(prior !== undefined, ev)) {
+    case 'put':
+      return { kind: 'put', doc: ev.fullDocument as Buffer };
+    case 'gap':
+      return { kind: 'gap', reason: gapReason(ev) };
+    case 'delete':
+      return { kind: 'delete' };
+    case 'update':
+      try {
+        return { kind: 'put', doc: applyUpdateDescription(prior as Buffer, ev.updateDescription as UpdateDescriptionRecord) };
+      } catch (e) {
+        if (e instanceof UpdateApplyError) throw inconsistentUpdate(ev, e);
+        throw e;
+      }
   }
 }

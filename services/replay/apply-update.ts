@@ -20,128 +20,63 @@
  *
  * The new values are copied as BSON bytes from the event, never re-encoded.
  */
-import { deserialize } from 'bson';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
-import { EXACT_BSON } from '../../contracts/document-key.js';
-import { BSON_TYPE, BsonBytesError, BsonWriter, EMPTY_DOCUMENT, indexName, nameBytes, readElements, valueBytes, valueSize } from './bson-bytes.js';
+import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, nameBytes, valueSize } from './bson-bytes.js';
+import { BsonWriter, copyOut } from './bson-writer.js';
+import { UpdateApplyError, compileUpdateDescription, sameBytes } from './update-paths.js';
+import type { PathNode } from './update-paths.js';
+
+export { UpdateApplyError, compileUpdateDescription };
+export type { PathNode };
 
 /** mongod refuses to pad an array by more than this many elements (pathsupport's limit). */
 export const MAX_ARRAY_PADDING = 1_500_000;
 
-export class UpdateApplyError extends Error {
-  readonly path: string;
-  constructor(path: string, reason: string) {
-    super(`cannot apply update at ${JSON.stringify(path)}: ${reason}`);
-    this.name = 'UpdateApplyError';
-    this.path = path;
-  }
-}
-
-type ComponentKind = 'auto' | 'field' | 'index';
-
-interface PathNode {
-  kind: ComponentKind;
-  /** The full path up to here, for error messages. */
-  path: string;
-  name: string;
-  /** This component's name as UTF-8 bytes, to match field names without decoding them. */
-  nameBytes: Buffer;
-  set?: { type: number; value: Buffer };
-  remove?: boolean;
-  truncate?: number;
-  children?: PathNode[];
-}
-
-const STRICT_INDEX = /^(0|[1-9]\d*)$/;
-
-function child(parent: PathNode, name: string, kind: ComponentKind): PathNode {
-  // Descending below a path that is replaced or removed as a whole: two paths of the event overlap.
-  if (parent.set || parent.remove) throw new UpdateApplyError(parent.path, 'path replaced and also changed below');
-  parent.children ??= [];
-  let node = parent.children.find((c) => c.name === name);
-  if (node === undefined) {
-    node = { kind, path: parent.path === '' ? name : `${parent.path}.${name}`, name, nameBytes: nameBytes(name) };
-    parent.children.push(node);
-  } else if (kind !== 'auto') {
-    node.kind = kind;
-  }
-  return node;
-}
-
-type Components = readonly { name: string; kind: ComponentKind }[];
-
-function componentsOf(path: string, disambiguated: Map<string, Components> | undefined): Components {
-  const exact = disambiguated?.get(path);
-  if (exact !== undefined) return exact;
-  if (!path.includes('.')) return [{ name: path, kind: 'auto' }];
-  return path.split('.').map((name) => ({ name, kind: 'auto' as const }));
-}
-
-function leaf(root: PathNode, path: string, disambiguated: Map<string, Components> | undefined): PathNode {
-  const parts = componentsOf(path, disambiguated);
-  if (parts.length === 0 || parts.some((p) => p.name === '')) throw new UpdateApplyError(path, 'empty path component');
-  let node = root;
-  for (const p of parts) node = child(node, p.name, p.kind);
-  return node;
-}
-
-/** disambiguatedPaths: { "a.0.b": ["a", 0, "b"] } — numbers are array indexes, strings field names. */
-function readDisambiguated(bytes: Buffer | null): Map<string, Components> | undefined {
-  if (bytes === null) return undefined;
-  const doc = deserialize(bytes, EXACT_BSON) as Record<string, unknown>;
-  const out = new Map<string, Components>();
-  for (const [path, list] of Object.entries(doc)) {
-    if (!Array.isArray(list)) throw new UpdateApplyError(path, 'disambiguatedPaths entry is not an array');
-    out.set(
-      path,
-      list.map((c: unknown) => {
-        if (typeof c === 'string') return { name: c, kind: 'field' as const };
-        const n = typeof c === 'number' ? c : Number((c as { valueOf(): unknown }).valueOf());
-        if (!Number.isInteger(n) || n < 0) throw new UpdateApplyError(path, 'disambiguatedPaths component is neither a string nor an index');
-        return { name: String(n), kind: 'index' as const };
-      }),
-    );
-  }
-  return out;
-}
-
-/** The tree of paths an updateDescription touches; building it once checks for conflicting paths. */
-export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode {
-  const root: PathNode = { kind: 'field', path: '', name: '', nameBytes: Buffer.alloc(0) };
-  const disambiguated = readDisambiguated(ud.disambiguatedPaths);
-  for (const e of readElements(ud.updatedFields)) {
-    const node = leaf(root, e.name, disambiguated);
-    if (node.set || node.remove || node.children) throw new UpdateApplyError(e.name, 'path listed twice or overlaps another updated path');
-    node.set = { type: e.type, value: valueBytes(ud.updatedFields, e) };
-  }
-  for (const path of ud.removedFields) {
-    const node = leaf(root, path, disambiguated);
-    if (node.set || node.remove || node.children) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
-    node.remove = true;
-  }
-  for (const t of ud.truncatedArrays) {
-    if (!Number.isInteger(t.newSize) || t.newSize < 0) throw new UpdateApplyError(t.field, `bad newSize ${t.newSize}`);
-    const node = leaf(root, t.field, disambiguated);
-    if (node.set || node.remove) throw new UpdateApplyError(t.field, 'truncated array also replaced or removed');
-    node.truncate = t.newSize;
-  }
-  return root;
-}
+/** Where applyUpdateDescription writes before copying the result out (apply is synchronous: one at a time). */
+const scratch = new BsonWriter(Buffer.allocUnsafeSlow(64 * 1024));
 
 /** Applies `ud` to the BSON document `doc` and returns the new document's bytes. */
 export function applyUpdateDescription(doc: Buffer, ud: UpdateDescriptionRecord): Buffer {
-  return applyCompiled(doc, compileUpdateDescription(ud));
+  const root = compileUpdateDescription(ud);
+  scratch.pos = 0;
+  writeUpdated(scratch, doc, 0, root);
+  return copyOut(scratch.buf, 0, scratch.pos);
 }
 
-export function applyCompiled(doc: Buffer, root: PathNode): Buffer {
-  const out = new BsonWriter();
+/**
+ * Writes the document at `src[start..]` with the compiled changes applied, at
+ * `out`'s position. On an error `out` holds a partial document past where it
+ * started: the caller discards it.
+ */
+export function writeUpdated(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): void {
   try {
-    writeDocument(out, doc, 0, root);
+    writeDocument(out, src, start, root);
   } catch (e) {
     if (e instanceof BsonBytesError) throw new UpdateApplyError(root.path, e.message);
     throw e;
   }
-  return out.take();
+}
+
+function documentStop(src: Uint8Array, start: number): number {
+  if (start + 5 > src.length) throw new BsonBytesError(`document at ${start} runs past the buffer`);
+  const size = int32At(src, start);
+  const stop = start + size - 1;
+  if (size < 5 || stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad document length ${size} at ${start}`);
+  return stop;
+}
+
+/** The end of the field name that starts at `from` (its NUL). */
+function nameEnd(src: Uint8Array, from: number, stop: number): number {
+  // Field names are short: a plain loop beats Buffer#indexOf, which crosses into C++.
+  let nul = from;
+  while (nul < stop && src[nul] !== 0) nul++;
+  if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${from - 1}`);
+  return nul;
+}
+
+function writeSet(out: BsonWriter, c: PathNode): void {
+  out.header(c.setType, c.name, c.nameStart, c.nameLength);
+  out.copy(c.setBuf, c.setStart, c.setEnd);
 }
 
 /**
@@ -149,57 +84,50 @@ export function applyCompiled(doc: Buffer, root: PathNode): Buffer {
  * pass: untouched runs of elements are copied in one piece, names are matched
  * as bytes, nested documents are written in place and their length patched.
  */
-function writeDocument(out: BsonWriter, src: Buffer, start: number, node: PathNode): void {
-  if (node.truncate !== undefined) throw new UpdateApplyError(node.path, 'truncatedArrays names a document, not an array');
-  const size = src.readInt32LE(start);
-  const stop = start + size - 1;
-  if (size < 5 || stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad document length ${size} at ${start}`);
+function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: PathNode): void {
+  if (node.truncate >= 0) throw new UpdateApplyError(node.path, 'truncatedArrays names a document, not an array');
+  const stop = documentStop(src, start);
   const children = node.children;
   if (!children) {
     out.copy(src, start, stop + 1);
     return;
   }
+  for (const c of children) c.seen = false;
   const lengthAt = out.reserveLength();
-  const seen: boolean[] = new Array<boolean>(children.length).fill(false);
   let matched = 0;
   let runStart = start + 4;
   let at = runStart;
   while (at < stop) {
     const type = src[at] as number;
-    // Field names are short: a plain loop beats Buffer#indexOf and Buffer#compare, which cross into C++.
-    let nul = at + 1;
-    while (nul < stop && src[nul] !== 0) nul++;
-    if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${at}`);
+    const nul = nameEnd(src, at + 1, stop);
     const valueStart = nul + 1;
     const end = valueStart + valueSize(src, type, valueStart);
     if (end > stop) throw new BsonBytesError(`field at ${at} runs past its document`);
-    let hit = -1;
+    let hit: PathNode | undefined;
     if (matched < children.length) {
       const nameLength = nul - at - 1;
-      for (let i = 0; i < children.length && hit < 0; i++) {
-        const w = (children[i] as PathNode).nameBytes;
-        if (seen[i] || w.length !== nameLength) continue;
-        let j = 0;
-        while (j < nameLength && w[j] === src[at + 1 + j]) j++;
-        if (j === nameLength) hit = i;
+      for (const c of children) {
+        if (!c.seen && c.nameLength === nameLength && sameBytes(c.name, c.nameStart, src, at + 1, nameLength)) {
+          hit = c;
+          break;
+        }
       }
     }
-    if (hit >= 0 && isMove(children[hit] as PathNode, src, type, valueStart, end)) {
+    if (hit !== undefined && isMove(hit, src, type, valueStart, end)) {
       // The field leaves its place and is appended below, with the new fields.
       out.copy(src, runStart, at);
       runStart = end;
-    } else if (hit >= 0) {
-      const c = children[hit] as PathNode;
-      if (c.kind === 'index') throw new UpdateApplyError(c.path, 'an array index where the document has a field');
+    } else if (hit !== undefined) {
+      if (hit.kind === 'index') throw new UpdateApplyError(hit.path, 'an array index where the document has a field');
       out.copy(src, runStart, at);
       runStart = end;
       matched++;
-      seen[hit] = true;
-      if (c.set) {
-        out.element(c.set.type, c.nameBytes, c.set.value);
-      } else if (!c.remove) {
-        out.header(type, c.nameBytes);
-        writeContainer(out, src, valueStart, type, c);
+      hit.seen = true;
+      if (hit.setType >= 0) {
+        writeSet(out, hit);
+      } else if (!hit.remove) {
+        out.header(type, hit.name, hit.nameStart, hit.nameLength);
+        writeContainer(out, src, valueStart, type, hit);
       }
       // (a removed field is simply not copied)
     }
@@ -208,19 +136,19 @@ function writeDocument(out: BsonWriter, src: Buffer, start: number, node: PathNo
   out.copy(src, runStart, stop);
   // New fields go after every existing one, in the order the event lists them.
   if (matched < children.length) {
-    children.forEach((c, i) => {
-      if (seen[i]) return;
+    for (const c of children) {
+      if (c.seen) continue;
       if (c.kind === 'index') throw new UpdateApplyError(c.path, 'an array index where the document has no array');
-      if (c.set) {
-        out.element(c.set.type, c.nameBytes, c.set.value);
+      if (c.setType >= 0) {
+        writeSet(out, c);
       } else if (c.children) {
-        out.header(BSON_TYPE.document, c.nameBytes);
+        out.header(BSON_TYPE.document, c.name, c.nameStart, c.nameLength);
         writeDocument(out, EMPTY_DOCUMENT, 0, c);
-      } else if (c.truncate !== undefined) {
+      } else if (c.truncate >= 0) {
         throw new UpdateApplyError(c.path, 'truncatedArrays names a missing field');
       }
       // removing a missing field changes nothing, as $unset
-    });
+    }
   }
   out.endDocument(lengthAt);
 }
@@ -231,12 +159,11 @@ function writeDocument(out: BsonWriter, src: Buffer, start: number, node: PathNo
  * *insert* of an existing field — a pipeline update that reordered fields — and
  * the delta applier appends inserts at the end of their document.
  */
-function isMove(c: PathNode, src: Buffer, type: number, valueStart: number, end: number): boolean {
-  const v = c.set;
-  return v !== undefined && v.type === type && v.value.length === end - valueStart && src.compare(v.value, 0, v.value.length, valueStart, end) === 0;
+function isMove(c: PathNode, src: Uint8Array, type: number, valueStart: number, end: number): boolean {
+  return c.setType === type && c.setEnd - c.setStart === end - valueStart && sameBytes(c.setBuf, c.setStart, src, valueStart, end - valueStart);
 }
 
-function writeContainer(out: BsonWriter, src: Buffer, start: number, type: number, node: PathNode): void {
+function writeContainer(out: BsonWriter, src: Uint8Array, start: number, type: number, node: PathNode): void {
   if (type === BSON_TYPE.document) writeDocument(out, src, start, node);
   else if (type === BSON_TYPE.array) writeArray(out, src, start, node);
   else throw new UpdateApplyError(node.path, `the path goes through a value of BSON type 0x${type.toString(16)}, not a document or array`);
@@ -245,19 +172,34 @@ function writeContainer(out: BsonWriter, src: Buffer, start: number, type: numbe
 /** An array element: a slice of the source, a new value from the event, a padding null, or a changed container. */
 interface Item {
   type: number;
-  src: Buffer;
+  src: Uint8Array;
   start: number;
   end: number;
-  node?: PathNode;
-  created?: boolean;
+  node: PathNode | undefined;
+  created: boolean;
 }
 
-const NO_BYTES = Buffer.alloc(0);
+const NO_BYTES = new Uint8Array(0);
+const item = (type: number, src: Uint8Array, start: number, end: number, node?: PathNode, created = false): Item => ({ type, src, start, end, node, created });
 
-function writeArray(out: BsonWriter, src: Buffer, start: number, node: PathNode): void {
+/** The array index a component names, or -1 when it is not a canonical index ("0", "17", never "01"). */
+function indexOf(c: PathNode): number {
+  const n = c.nameLength;
+  if (n === 0 || (n > 1 && c.name[c.nameStart] === 0x30)) return -1;
+  let index = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (c.name[c.nameStart + i] as number) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    index = index * 10 + d;
+  }
+  return index;
+}
+
+function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathNode): void {
   // Element boundaries only: an array's names are its indexes, rewritten below.
   const items: Item[] = [];
-  const stop = start + src.readInt32LE(start) - 1;
+  if (start + 5 > src.length) throw new BsonBytesError(`bad array length at ${start}`);
+  const stop = start + int32At(src, start) - 1;
   if (stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad array length at ${start}`);
   for (let at = start + 4; at < stop; ) {
     const type = src[at] as number;
@@ -266,35 +208,35 @@ function writeArray(out: BsonWriter, src: Buffer, start: number, node: PathNode)
     if (nul >= stop) throw new BsonBytesError(`unterminated array index at ${at}`);
     const end = nul + 1 + valueSize(src, type, nul + 1);
     if (end > stop) throw new BsonBytesError(`array element at ${at} runs past its array`);
-    items.push({ type, src, start: nul + 1, end });
+    items.push(item(type, src, nul + 1, end));
     at = end;
   }
-  if (node.truncate !== undefined && node.truncate < items.length) items.length = node.truncate;
+  if (node.truncate >= 0 && node.truncate < items.length) items.length = node.truncate;
   const original = items.length;
   for (const c of node.children ?? []) {
-    if (c.kind === 'field' || !STRICT_INDEX.test(c.name)) {
-      throw new UpdateApplyError(c.path, 'a field name where the document has an array');
-    }
-    const index = Number(c.name);
+    const index = c.kind === 'field' ? -1 : indexOf(c);
+    if (index < 0) throw new UpdateApplyError(c.path, 'a field name where the document has an array');
     if (index >= items.length) {
       if (index - items.length > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
-      while (items.length <= index) items.push({ type: BSON_TYPE.null, src: NO_BYTES, start: 0, end: 0, created: true });
+      while (items.length <= index) items.push(item(BSON_TYPE.null, NO_BYTES, 0, 0, undefined, true));
     }
     const current = items[index] as Item;
-    if (c.set) items[index] = { type: c.set.type, src: c.set.value, start: 0, end: c.set.value.length };
-    else if (c.remove) items[index] = { type: BSON_TYPE.null, src: NO_BYTES, start: 0, end: 0 };
-    else if (current.created === true && index >= original) {
+    if (c.setType >= 0) items[index] = item(c.setType, c.setBuf, c.setStart, c.setEnd);
+    else if (c.remove) items[index] = item(BSON_TYPE.null, NO_BYTES, 0, 0);
+    else if (current.created && index >= original) {
       // A path below a padded slot creates a document there, as $set does.
-      items[index] = { type: BSON_TYPE.document, src: EMPTY_DOCUMENT, start: 0, end: EMPTY_DOCUMENT.length, node: c };
+      items[index] = item(BSON_TYPE.document, EMPTY_DOCUMENT, 0, EMPTY_DOCUMENT.length, c);
     } else {
-      items[index] = { ...current, node: c };
+      items[index] = item(current.type, current.src, current.start, current.end, c);
     }
   }
   const lengthAt = out.reserveLength();
-  items.forEach((it, i) => {
-    out.header(it.type, i < 1000 ? indexName(i) : nameBytes(String(i)));
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as Item;
+    const name = i < 1000 ? indexName(i) : nameBytes(String(i));
+    out.header(it.type, name, 0, name.length);
     if (it.node) writeContainer(out, it.src, it.start, it.type, it.node);
     else out.copy(it.src, it.start, it.end);
-  });
+  }
   out.endDocument(lengthAt);
 }

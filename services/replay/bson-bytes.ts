@@ -47,14 +47,23 @@ export class BsonBytesError extends Error {
   }
 }
 
+/**
+ * The little-endian int32 at `at` (0 past the end, which every caller's bounds
+ * check then rejects). Plain arithmetic: Buffer#readInt32LE is a call with
+ * its own range check, and this runs several times per field.
+ */
+export function int32At(buf: Uint8Array, at: number): number {
+  return ((buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) | ((buf[at + 2] ?? 0) << 16) | ((buf[at + 3] ?? 0) << 24));
+}
+
 /** Size in bytes of a value of `type` starting at `at`. */
 export function valueSize(buf: Uint8Array, type: number, at: number): number {
   const view = buf as Buffer;
   switch (type) {
     case 0x01: case 0x09: case 0x11: case 0x12: return 8;
-    case 0x02: case 0x0d: case 0x0e: return 4 + view.readInt32LE(at);
-    case 0x03: case 0x04: case 0x0f: return view.readInt32LE(at);
-    case 0x05: return 5 + view.readInt32LE(at);
+    case 0x02: case 0x0d: case 0x0e: return 4 + checkedInt32(buf, at);
+    case 0x03: case 0x04: case 0x0f: return checkedInt32(buf, at);
+    case 0x05: return 5 + checkedInt32(buf, at);
     case 0x06: case 0x0a: case 0xff: case 0x7f: return 0;
     case 0x07: return 12;
     case 0x08: return 1;
@@ -64,11 +73,16 @@ export function valueSize(buf: Uint8Array, type: number, at: number): number {
       if (p < 0 || o < 0) throw new BsonBytesError(`unterminated regex at ${at}`);
       return o + 1 - at;
     }
-    case 0x0c: return 4 + view.readInt32LE(at) + 12;
+    case 0x0c: return 4 + checkedInt32(buf, at) + 12;
     case 0x10: return 4;
     case 0x13: return 16;
     default: throw new BsonBytesError(`unknown BSON type 0x${type.toString(16)} at ${at}`);
   }
+}
+
+function checkedInt32(buf: Uint8Array, at: number): number {
+  if (at + 4 > buf.length) throw new BsonBytesError(`length at ${at} runs past the buffer`);
+  return int32At(buf, at);
 }
 
 /** The elements of the document (or array) that starts at `start`. */
@@ -181,79 +195,4 @@ export function idKeyOf(doc: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
   const len = pushElement(parts, e.type, '_id', valueBytes(doc, e));
   return buildDocument(parts, len);
-}
-
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
-
-/**
- * Writes one BSON document front to back into a scratch area shared by all
- * writers (apply is synchronous, so one document is written at a time), then
- * `take()` copies the result out into memory of its own.
- */
-export class BsonWriter {
-  private pos = 0;
-
-  private ensure(n: number): void {
-    if (this.pos + n <= scratch.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, this.pos + n));
-    scratch.copy(bigger, 0, 0, this.pos);
-    scratch = bigger;
-  }
-
-  copy(src: Buffer, start: number, end: number): void {
-    const n = end - start;
-    if (n <= 0) return;
-    this.ensure(n);
-    if (n <= 48) {
-      // Short copies byte by byte: Buffer#copy with offsets allocates a view per call.
-      const dst = scratch;
-      let p = this.pos;
-      for (let i = start; i < end; i++) dst[p++] = src[i] as number;
-      this.pos = p;
-    } else {
-      this.pos += src.copy(scratch, this.pos, start, end);
-    }
-  }
-
-  /** Type byte and `name\0` of an element whose value follows. */
-  header(type: number, name: Buffer): void {
-    this.ensure(name.length + 2);
-    scratch[this.pos++] = type;
-    this.pos += name.copy(scratch, this.pos);
-    scratch[this.pos++] = 0;
-  }
-
-  element(type: number, name: Buffer, value: Buffer): void {
-    this.header(type, name);
-    this.copy(value, 0, value.length);
-  }
-
-  /** Starts an embedded document or array: returns where its length goes. */
-  reserveLength(): number {
-    this.ensure(4);
-    const at = this.pos;
-    this.pos += 4;
-    return at;
-  }
-
-  endDocument(lengthAt: number): void {
-    this.ensure(1);
-    scratch[this.pos++] = 0;
-    scratch.writeInt32LE(this.pos - lengthAt, lengthAt);
-  }
-
-  /**
-   * The document written, copied out of the scratch area. It comes from
-   * Node's buffer pool (fast to allocate and collect); a long-lived small
-   * document keeps its 8 KB pool slab alive, which ReplayState accepts: it is
-   * for data that fits in memory, compaction streams documents through.
-   */
-  take(): Buffer {
-    const n = this.pos;
-    const out = Buffer.allocUnsafe(n);
-    if (n <= 512) for (let i = 0; i < n; i++) out[i] = scratch[i] as number;
-    else scratch.copy(out, 0, 0, n);
-    this.pos = 0;
-    return out;
-  }
 }

@@ -4,16 +4,18 @@
  * a time so a transaction is never half applied. For data larger than memory
  * use compact(), which folds the same way with sorted runs.
  */
-import type { ChangeEvent } from '../../contracts/avro/change-event.js';
+import type { ChangeEvent, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import type { SnapshotRecord } from '../../contracts/avro/snapshot-record.js';
 import type { CollectionMetadata } from '../../contracts/catalog.js';
 import type { Position } from '../../contracts/position.js';
 import { formatPosition } from '../../contracts/position.js';
-import { applyDocumentEvent, documentKeyOf, isDocumentEvent } from './apply-document.js';
+import { documentAction, documentKeyOf, gapReason, inconsistentUpdate, isDocumentEvent } from './apply-document.js';
+import { UpdateApplyError, compileUpdateDescription } from './apply-update.js';
 import type { BaseSnapshot } from './base-snapshot.js';
 import { applyMetadataEvent, fromCatalogMetadata, implicitMetadata, toCatalogMetadata, uuidString } from './collection-metadata.js';
 import type { MetadataState } from './collection-metadata.js';
 import { DuplicateFilter } from './dedup.js';
+import { DocumentStore } from './document-store.js';
 import { ReplayError } from './errors.js';
 import { compareEventPositions, eventPosition, namespaceName } from './event-position.js';
 import { compareKeys } from './key-order.js';
@@ -29,7 +31,7 @@ export interface ReplayGap {
 export type GapPolicy = 'throw' | 'record';
 
 interface NamespaceState {
-  docs: Map<string, { key: Buffer; doc: Buffer }>;
+  docs: DocumentStore;
   metadata: MetadataState;
 }
 
@@ -39,8 +41,6 @@ export interface ReplayStats {
   inBase: number;
   groups: number;
 }
-
-const keyId = (key: Buffer) => key.toString('latin1');
 
 export class ReplayState {
   private readonly namespaces = new Map<string, NamespaceState>();
@@ -60,8 +60,8 @@ export class ReplayState {
   static async fromBase(base: BaseSnapshot, onGap: GapPolicy = 'throw'): Promise<ReplayState> {
     const state = new ReplayState(base.position, onGap);
     for (const b of base.namespaces) {
-      const docs = new Map<string, { key: Buffer; doc: Buffer }>();
-      for await (const r of b.records) docs.set(keyId(r.key), { key: r.key, doc: r.document });
+      const docs = new DocumentStore();
+      for await (const r of b.records) docs.put(r.key, r.document);
       state.namespaces.set(b.ns, { docs, metadata: fromCatalogMetadata(b.metadata) });
     }
     return state;
@@ -136,24 +136,7 @@ export class ReplayState {
   private applyEvent(ev: ChangeEvent): void {
     const ns = namespaceName(ev.ns);
     if (isDocumentEvent(ev)) {
-      const key = documentKeyOf(ev);
-      const id = keyId(key);
-      let state = this.namespaces.get(ns);
-      const prior = state?.docs.get(id);
-      const outcome = applyDocumentEvent(prior?.doc, ev);
-      if (outcome.kind === 'gap') {
-        this.gap(ev, ns, outcome.reason);
-        return;
-      }
-      if (state === undefined) {
-        // A write to a collection that does not exist creates it.
-        state = { docs: new Map(), metadata: implicitMetadata(uuidString(ev.collectionUUID)) };
-        this.setNamespace(ns, state);
-      }
-      const docs = state.docs;
-      this.undo?.push(() => (prior === undefined ? docs.delete(id) : docs.set(id, prior)));
-      if (outcome.kind === 'put') docs.set(id, { key, doc: outcome.doc });
-      else docs.delete(id);
+      this.applyDocumentEvent(ev, ns);
       return;
     }
     switch (ev.op) {
@@ -165,7 +148,7 @@ export class ReplayState {
         const moved = this.namespaces.get(ns);
         this.setNamespace(ns, undefined);
         // dropTarget: the target's former contents are gone either way.
-        this.setNamespace(namespaceName(ev.to), moved ?? { docs: new Map<string, { key: Buffer; doc: Buffer }>(), metadata: implicitMetadata() });
+        this.setNamespace(namespaceName(ev.to), moved ?? { docs: new DocumentStore(), metadata: implicitMetadata() });
         return;
       }
       case 'dropDatabase':
@@ -179,11 +162,51 @@ export class ReplayState {
       case 'modify': {
         const current = this.namespaces.get(ns);
         const metadata = applyMetadataEvent(current?.metadata, ev);
-        this.setNamespace(ns, { docs: current?.docs ?? new Map<string, { key: Buffer; doc: Buffer }>(), metadata });
+        this.setNamespace(ns, { docs: current?.docs ?? new DocumentStore(), metadata });
         return;
       }
       default:
         throw new ReplayError('REPLAY_MALFORMED_EVENT', `event ${ev.id}: unknown operation ${String(ev.op)}`, { details: { eventId: ev.id, field: 'op' } });
+    }
+  }
+
+  private applyDocumentEvent(ev: ChangeEvent, ns: string): void {
+    const key = documentKeyOf(ev);
+    let state = this.namespaces.get(ns);
+    const entry = state === undefined ? -1 : state.docs.find(key);
+    const action = documentAction(entry >= 0, ev);
+    if (action === 'gap') {
+      this.gap(ev, ns, gapReason(ev));
+      return;
+    }
+    if (state === undefined) {
+      // A write to a collection that does not exist creates it.
+      state = { docs: new DocumentStore(), metadata: implicitMetadata(uuidString(ev.collectionUUID)) };
+      this.setNamespace(ns, state);
+    }
+    const docs = state.docs;
+    const undo = this.undo;
+    // Compaction moves documents: only while no undo entry of this group holds a location.
+    if (undo === undefined || undo.length === 0) docs.maybeCompact();
+    if (undo !== undefined) {
+      const at = entry >= 0 ? docs.location(entry) : -1;
+      undo.push(() => docs.restore(key, at));
+    }
+    switch (action) {
+      case 'put':
+        if (entry >= 0) docs.replace(entry, ev.fullDocument as Buffer);
+        else docs.add(key, ev.fullDocument as Buffer);
+        return;
+      case 'delete':
+        docs.remove(entry);
+        return;
+      case 'update':
+        try {
+          docs.update(entry, compileUpdateDescription(ev.updateDescription as UpdateDescriptionRecord));
+        } catch (e) {
+          throw e instanceof UpdateApplyError ? inconsistentUpdate(ev, e) : e;
+        }
+        return;
     }
   }
 
@@ -195,11 +218,13 @@ export class ReplayState {
   records(ns: string): SnapshotRecord[] {
     const docs = this.namespaces.get(ns)?.docs;
     if (!docs) return [];
-    return [...docs.values()].sort((a, b) => compareKeys(a.key, b.key)).map((d) => ({ key: d.key, document: d.doc }));
+    return docs.entries().sort((a, b) => compareKeys(a.key, b.key));
   }
 
   document(ns: string, key: Buffer): Buffer | undefined {
-    return this.namespaces.get(ns)?.docs.get(keyId(key))?.doc;
+    const docs = this.namespaces.get(ns)?.docs;
+    const entry = docs === undefined ? -1 : docs.find(key);
+    return entry < 0 ? undefined : docs?.document(entry);
   }
 
   metadata(ns: string): CollectionMetadata | undefined {
