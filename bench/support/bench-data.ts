@@ -29,16 +29,23 @@ export function finalBenchDocument(i: number): Document {
   return d;
 }
 
+const EVENTS_PER_SEGMENT = 100_000;
+
 /**
- * An archive holding `count` documents in shop.orders: a snapshot plus a
- * segment of updates (every 50th document) folded on restore. Documents are
- * generated from their index, so nothing big stays in memory.
+ * An archive holding `count` documents in shop.orders: a snapshot plus
+ * segments of updates (every `updateEvery`th document; finalBenchDocument
+ * assumes 50) folded on restore. Documents are generated from their index,
+ * and events are written a segment at a time, so nothing big stays in memory.
  */
-export async function benchArchive(count: number): Promise<TestArchive> {
+export async function benchArchive(count: number, updateEvery = 50): Promise<TestArchive> {
   const archive = await TestArchive.create('bench');
   await archive.initialSnapshotFrom(position(1_767_300_000, 0, 0), 'shop.orders', count, benchDocument);
   const raw = new RawEvents(1_767_300_001, 'shop');
-  for (let i = 0; i < count; i += 50) archive.add(raw.one(raw.set('orders', new Int32(i), { qty: new Int32(-1) })));
+  let queued = 0;
+  for (let i = 0; i < count; i += updateEvery) {
+    archive.add(raw.one(raw.set('orders', new Int32(i), { qty: new Int32(-1) })));
+    if (++queued % EVENTS_PER_SEGMENT === 0) await archive.flush();
+  }
   await archive.flush();
   return archive;
 }

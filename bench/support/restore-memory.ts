@@ -13,6 +13,7 @@ import { startWireSink } from './wire-sink.js';
 
 export interface MemoryRun {
   documents: number;
+  updateEvery: number;
   peakRssBytes: number;
   /** Building the archive (not the restore). */
   archiveSeconds: number;
@@ -20,9 +21,10 @@ export interface MemoryRun {
   restoreSeconds: number;
 }
 
-export async function restoreMemoryAt(count: number, batchSize: number): Promise<MemoryRun> {
+/** `updateEvery`: one update event per that many documents, folded by the restore (its buffer grows with them, to a cap). */
+export async function restoreMemoryAt(count: number, batchSize: number, updateEvery = 50): Promise<MemoryRun> {
   const archiveStarted = Date.now();
-  const archive = await benchArchive(count);
+  const archive = await benchArchive(count, updateEvery);
   const archiveSeconds = (Date.now() - archiveStarted) / 1000;
   const sink = await startWireSink();
   const jobDir = await mkdtemp(join(tmpdir(), 'rewind-bench-jobs-'));
@@ -40,7 +42,7 @@ export async function restoreMemoryAt(count: number, batchSize: number): Promise
     if (run.report.totals.inserted !== count || acknowledged !== count) {
       throw new Error(`restore into the sink reported ${run.report.totals.inserted} and wrote ${acknowledged} documents, expected ${count}`);
     }
-    return { documents: count, peakRssBytes: run.peakRssBytes, archiveSeconds, restoreSeconds: run.seconds };
+    return { documents: count, updateEvery, peakRssBytes: run.peakRssBytes, archiveSeconds, restoreSeconds: run.seconds };
   } finally {
     await sink.stop();
     await archive.remove();
