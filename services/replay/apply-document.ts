@@ -19,7 +19,9 @@ export type DocumentOutcome =
 export const DOCUMENT_OPS = new Set(['insert', 'replace', 'update', 'delete']);
 
 export function isDocumentEvent(ev: ChangeEvent): boolean {
-  return DOCUMENT_OPS.has(ev.op);
+  // Comparisons, not DOCUMENT_OPS.has: the op strings are the schema's symbols, compared by identity.
+  const op = ev.op;
+  return op === 'update' || op === 'insert' || op === 'delete' || op === 'replace';
 }
 
 function malformed(ev: ChangeEvent, field: string, reason: string): ReplayError {

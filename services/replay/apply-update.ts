@@ -49,6 +49,7 @@ export function applyUpdateDescription(doc: Buffer, ud: UpdateDescriptionRecord)
  * started: the caller discards it.
  */
 export function writeUpdated(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): void {
+  resetItems();
   try {
     writeDocument(out, src, start, root);
   } catch (e) {
@@ -88,11 +89,12 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
   if (node.truncate >= 0) throw new UpdateApplyError(node.path, 'truncatedArrays names a document, not an array');
   const stop = documentStop(src, start);
   const children = node.children;
-  if (!children) {
+  const count = node.childCount;
+  if (count === 0) {
     out.copy(src, start, stop + 1);
     return;
   }
-  for (const c of children) c.seen = false;
+  for (let i = 0; i < count; i++) (children[i] as PathNode).seen = false;
   const lengthAt = out.reserveLength();
   let matched = 0;
   let runStart = start + 4;
@@ -104,9 +106,10 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
     const end = valueStart + valueSize(src, type, valueStart);
     if (end > stop) throw new BsonBytesError(`field at ${at} runs past its document`);
     let hit: PathNode | undefined;
-    if (matched < children.length) {
+    if (matched < count) {
       const nameLength = nul - at - 1;
-      for (const c of children) {
+      for (let i = 0; i < count; i++) {
+        const c = children[i] as PathNode;
         if (!c.seen && c.nameLength === nameLength && sameBytes(c.name, c.nameStart, src, at + 1, nameLength)) {
           hit = c;
           break;
@@ -135,13 +138,14 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
   }
   out.copy(src, runStart, stop);
   // New fields go after every existing one, in the order the event lists them.
-  if (matched < children.length) {
-    for (const c of children) {
+  if (matched < count) {
+    for (let i = 0; i < count; i++) {
+      const c = children[i] as PathNode;
       if (c.seen) continue;
       if (c.kind === 'index') throw new UpdateApplyError(c.path, 'an array index where the document has no array');
       if (c.setType >= 0) {
         writeSet(out, c);
-      } else if (c.children) {
+      } else if (c.childCount > 0) {
         out.header(BSON_TYPE.document, c.name, c.nameStart, c.nameLength);
         writeDocument(out, EMPTY_DOCUMENT, 0, c);
       } else if (c.truncate >= 0) {
@@ -169,18 +173,63 @@ function writeContainer(out: BsonWriter, src: Uint8Array, start: number, type: n
   else throw new UpdateApplyError(node.path, `the path goes through a value of BSON type 0x${type.toString(16)}, not a document or array`);
 }
 
-/** An array element: a slice of the source, a new value from the event, a padding null, or a changed container. */
-interface Item {
-  type: number;
-  src: Uint8Array;
-  start: number;
-  end: number;
-  node: PathNode | undefined;
-  created: boolean;
+/**
+ * The elements of the arrays being written, as a stack of numbers shared by
+ * nested writeArray calls (a call owns [base, base + n) and pops it on
+ * return): objects per element were most of what an update allocated.
+ */
+const enum ItemKind {
+  /** `src[start, end)`. */
+  Copy,
+  /** The value the child at `child` sets. */
+  Set,
+  /** No value bytes (null). */
+  Empty,
+  /** The container at `src[start..]`, with the child's changes. */
+  Descend,
+  /** A new document with the child's changes. */
+  Create,
 }
 
-const NO_BYTES = new Uint8Array(0);
-const item = (type: number, src: Uint8Array, start: number, end: number, node?: PathNode, created = false): Item => ({ type, src, start, end, node, created });
+const SMALL_STACK = 256;
+let itemKind = new Uint8Array(SMALL_STACK);
+let itemType = new Uint8Array(SMALL_STACK);
+let itemCreated = new Uint8Array(SMALL_STACK);
+let itemStart = new Float64Array(SMALL_STACK);
+let itemEnd = new Float64Array(SMALL_STACK);
+let itemChild = new Int32Array(SMALL_STACK);
+let itemTop = 0;
+
+function resetItems(): void {
+  itemTop = 0;
+  // A huge padded array is no reason to keep a huge stack.
+  if (itemKind.length > 64 * 1024) growItems(SMALL_STACK, true);
+}
+
+function growItems(capacity: number, shrink = false): void {
+  const grow = <T extends Uint8Array | Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+    const b = make(capacity);
+    if (!shrink) b.set(a);
+    return b;
+  };
+  itemKind = grow(itemKind, (n) => new Uint8Array(n));
+  itemType = grow(itemType, (n) => new Uint8Array(n));
+  itemCreated = grow(itemCreated, (n) => new Uint8Array(n));
+  itemStart = grow(itemStart, (n) => new Float64Array(n));
+  itemEnd = grow(itemEnd, (n) => new Float64Array(n));
+  itemChild = grow(itemChild, (n) => new Int32Array(n));
+}
+
+function pushItem(kind: ItemKind, type: number, start: number, end: number, child: number, created: boolean): void {
+  if (itemTop === itemKind.length) growItems(itemTop * 2);
+  const i = itemTop++;
+  itemKind[i] = kind;
+  itemType[i] = type;
+  itemStart[i] = start;
+  itemEnd[i] = end;
+  itemChild[i] = child;
+  itemCreated[i] = created ? 1 : 0;
+}
 
 /** The array index a component names, or -1 when it is not a canonical index ("0", "17", never "01"). */
 function indexOf(c: PathNode): number {
@@ -197,10 +246,10 @@ function indexOf(c: PathNode): number {
 
 function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathNode): void {
   // Element boundaries only: an array's names are its indexes, rewritten below.
-  const items: Item[] = [];
   if (start + 5 > src.length) throw new BsonBytesError(`bad array length at ${start}`);
   const stop = start + int32At(src, start) - 1;
   if (stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad array length at ${start}`);
+  const base = itemTop;
   for (let at = start + 4; at < stop; ) {
     const type = src[at] as number;
     let nul = at + 1;
@@ -208,35 +257,65 @@ function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathN
     if (nul >= stop) throw new BsonBytesError(`unterminated array index at ${at}`);
     const end = nul + 1 + valueSize(src, type, nul + 1);
     if (end > stop) throw new BsonBytesError(`array element at ${at} runs past its array`);
-    items.push(item(type, src, nul + 1, end));
+    pushItem(ItemKind.Copy, type, nul + 1, end, -1, false);
     at = end;
   }
-  if (node.truncate >= 0 && node.truncate < items.length) items.length = node.truncate;
-  const original = items.length;
-  for (const c of node.children ?? []) {
+  if (node.truncate >= 0 && node.truncate < itemTop - base) itemTop = base + node.truncate;
+  const original = itemTop - base;
+  for (let ci = 0; ci < node.childCount; ci++) {
+    const c = node.children[ci] as PathNode;
     const index = c.kind === 'field' ? -1 : indexOf(c);
     if (index < 0) throw new UpdateApplyError(c.path, 'a field name where the document has an array');
-    if (index >= items.length) {
-      if (index - items.length > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
-      while (items.length <= index) items.push(item(BSON_TYPE.null, NO_BYTES, 0, 0, undefined, true));
+    if (index >= itemTop - base) {
+      if (index - (itemTop - base) > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
+      while (itemTop - base <= index) pushItem(ItemKind.Empty, BSON_TYPE.null, 0, 0, -1, true);
     }
-    const current = items[index] as Item;
-    if (c.setType >= 0) items[index] = item(c.setType, c.setBuf, c.setStart, c.setEnd);
-    else if (c.remove) items[index] = item(BSON_TYPE.null, NO_BYTES, 0, 0);
-    else if (current.created && index >= original) {
+    const i = base + index;
+    if (c.setType >= 0) {
+      itemKind[i] = ItemKind.Set;
+      itemType[i] = c.setType;
+      itemChild[i] = ci;
+    } else if (c.remove) {
+      itemKind[i] = ItemKind.Empty;
+      itemType[i] = BSON_TYPE.null;
+    } else if (itemCreated[i] === 1 && index >= original) {
       // A path below a padded slot creates a document there, as $set does.
-      items[index] = item(BSON_TYPE.document, EMPTY_DOCUMENT, 0, EMPTY_DOCUMENT.length, c);
+      itemKind[i] = ItemKind.Create;
+      itemType[i] = BSON_TYPE.document;
+      itemChild[i] = ci;
     } else {
-      items[index] = item(current.type, current.src, current.start, current.end, c);
+      itemKind[i] = ItemKind.Descend;
+      itemChild[i] = ci;
+    }
+    itemCreated[i] = 0;
+  }
+  const n = itemTop - base;
+  const lengthAt = out.reserveLength();
+  for (let k = 0; k < n; k++) {
+    // Read the stack afresh each time: a nested array may have grown it.
+    const i = base + k;
+    const type = itemType[i] as number;
+    const name = k < 1000 ? indexName(k) : nameBytes(String(k));
+    out.header(type, name, 0, name.length);
+    switch (itemKind[i]) {
+      case ItemKind.Copy:
+        out.copy(src, itemStart[i] as number, itemEnd[i] as number);
+        break;
+      case ItemKind.Set: {
+        const c = node.children[itemChild[i] as number] as PathNode;
+        out.copy(c.setBuf, c.setStart, c.setEnd);
+        break;
+      }
+      case ItemKind.Descend:
+        writeContainer(out, src, itemStart[i] as number, type, node.children[itemChild[i] as number] as PathNode);
+        break;
+      case ItemKind.Create:
+        writeContainer(out, EMPTY_DOCUMENT, 0, BSON_TYPE.document, node.children[itemChild[i] as number] as PathNode);
+        break;
+      default:
+        break;
     }
   }
-  const lengthAt = out.reserveLength();
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i] as Item;
-    const name = i < 1000 ? indexName(i) : nameBytes(String(i));
-    out.header(it.type, name, 0, name.length);
-    if (it.node) writeContainer(out, it.src, it.start, it.type, it.node);
-    else out.copy(it.src, it.start, it.end);
-  }
+  itemTop = base;
   out.endDocument(lengthAt);
 }

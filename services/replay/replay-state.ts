@@ -79,7 +79,8 @@ export class ReplayState {
    */
   async applyAll(events: AsyncIterable<ChangeEvent> | Iterable<ChangeEvent>, upTo?: Position): Promise<ReplayStats> {
     const limit = upTo === undefined ? undefined : throughTransaction(upTo);
-    let group: ChangeEvent[] = [];
+    // One array, emptied after each group (applyGroup keeps no reference): most groups are one event.
+    const group: ChangeEvent[] = [];
     const step = (ev: ChangeEvent): boolean => {
       if (limit !== undefined && compareEventPositions(ev, limit) > 0) return false;
       const verdict = this.dedup.check(ev);
@@ -89,7 +90,7 @@ export class ReplayState {
       const head = group[0];
       if (head !== undefined && (head.seconds !== ev.seconds || head.increment !== ev.increment)) {
         this.applyGroup(group);
-        group = [];
+        group.length = 0;
       }
       group.push(ev);
       return true;

@@ -23,8 +23,17 @@ export type ComponentKind = 'auto' | 'field' | 'index';
 
 const NO_BYTES = new Uint8Array(0);
 
-/** One path component. A class, so every node has the same shape for the JIT. */
+/**
+ * One path component. Nodes are pooled (see `pool`): a class with a fixed
+ * shape, reset in place, so compiling an event allocates nothing.
+ */
 export class PathNode {
+  parent: PathNode | undefined = undefined;
+  kind: ComponentKind = 'auto';
+  /** The component's UTF-8 name is `name[nameStart, nameStart + nameLength)`. */
+  name: Uint8Array = NO_BYTES;
+  nameStart = 0;
+  nameLength = 0;
   /** The new value, when set: `setBuf[setStart, setEnd)` of BSON type `setType` (-1: not set). */
   setType = -1;
   setBuf: Uint8Array = NO_BYTES;
@@ -33,18 +42,28 @@ export class PathNode {
   remove = false;
   /** truncatedArrays' newSize (-1: none). */
   truncate = -1;
-  children: PathNode[] | undefined = undefined;
+  /** The children are `children[0, childCount)`; the array is kept across reuses. */
+  readonly children: PathNode[] = [];
+  childCount = 0;
   /** Matched while its parent document is written (each tree is written once). */
   seen = false;
 
-  constructor(
-    readonly parent: PathNode | undefined,
-    public kind: ComponentKind,
-    /** The component's UTF-8 name is `name[nameStart, nameStart + nameLength)`. */
-    readonly name: Uint8Array,
-    readonly nameStart: number,
-    readonly nameLength: number,
-  ) {}
+  reset(parent: PathNode | undefined, kind: ComponentKind, name: Uint8Array, nameStart: number, nameLength: number): this {
+    this.parent = parent;
+    this.kind = kind;
+    this.name = name;
+    this.nameStart = nameStart;
+    this.nameLength = nameLength;
+    this.setType = -1;
+    this.setBuf = NO_BYTES;
+    this.setStart = 0;
+    this.setEnd = 0;
+    this.remove = false;
+    this.truncate = -1;
+    this.childCount = 0;
+    this.seen = false;
+    return this;
+  }
 
   /** The dotted path down to here, for error messages. */
   get path(): string {
@@ -53,6 +72,24 @@ export class PathNode {
     const above = this.parent.path;
     return above === '' ? own : `${above}.${own}`;
   }
+}
+
+/**
+ * The nodes of the tree compiled last. Apply is synchronous and a tree is
+ * written right after it is compiled, so compiling the next one may reuse
+ * them; the pool grows to the largest tree seen.
+ */
+const pool: PathNode[] = [];
+let pooled = 0;
+
+function newNode(parent: PathNode | undefined, kind: ComponentKind, name: Uint8Array, start: number, length: number): PathNode {
+  let node = pool[pooled];
+  if (node === undefined) {
+    node = new PathNode();
+    pool.push(node);
+  }
+  pooled++;
+  return node.reset(parent, kind, name, start, length);
 }
 
 function utf8(bytes: Uint8Array, start: number, end: number): string {
@@ -67,15 +104,16 @@ export function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: 
 function child(parent: PathNode, name: Uint8Array, start: number, length: number, kind: ComponentKind): PathNode {
   // Descending below a path that is replaced or removed as a whole: two paths of the event overlap.
   if (parent.setType >= 0 || parent.remove) throw new UpdateApplyError(parent.path, 'path replaced and also changed below');
-  const list = (parent.children ??= []);
-  for (const c of list) {
+  const list = parent.children;
+  for (let i = 0; i < parent.childCount; i++) {
+    const c = list[i] as PathNode;
     if (c.nameLength === length && sameBytes(c.name, c.nameStart, name, start, length)) {
       if (kind !== 'auto') c.kind = kind;
       return c;
     }
   }
-  const node = new PathNode(parent, kind, name, start, length);
-  list.push(node);
+  const node = newNode(parent, kind, name, start, length);
+  list[parent.childCount++] = node;
   return node;
 }
 
@@ -135,8 +173,10 @@ function stringLeaf(root: PathNode, path: string, disambiguated: Map<string, Com
   return leaf(root, b, 0, b.length, disambiguated);
 }
 
+/** The tree of `ud`'s paths, valid until the next call (its nodes are reused). */
 export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode {
-  const root = new PathNode(undefined, 'field', NO_BYTES, 0, 0);
+  pooled = 0;
+  const root = newNode(undefined, 'field', NO_BYTES, 0, 0);
   const disambiguated = readDisambiguated(ud.disambiguatedPaths);
   const u = ud.updatedFields;
   if (u.length < 5) throw new BsonBytesError('document at 0 runs past the buffer');
@@ -151,7 +191,7 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
     const end = nul + 1 + valueSize(u, type, nul + 1);
     if (end > stop) throw new BsonBytesError(`field ${JSON.stringify(utf8(u, at + 1, nul))} runs past its document`);
     const node = leaf(root, u, at + 1, nul, disambiguated);
-    if (node.setType >= 0 || node.remove || node.children) throw new UpdateApplyError(utf8(u, at + 1, nul), 'path listed twice or overlaps another updated path');
+    if (node.setType >= 0 || node.remove || node.childCount > 0) throw new UpdateApplyError(utf8(u, at + 1, nul), 'path listed twice or overlaps another updated path');
     node.setType = type;
     node.setBuf = u;
     node.setStart = nul + 1;
@@ -160,7 +200,7 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
   }
   for (const path of ud.removedFields) {
     const node = stringLeaf(root, path, disambiguated);
-    if (node.setType >= 0 || node.remove || node.children) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
+    if (node.setType >= 0 || node.remove || node.childCount > 0) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
     node.remove = true;
   }
   for (const t of ud.truncatedArrays) {
