@@ -121,6 +121,30 @@ export class ContainerWriter<T> {
     return undefined;
   }
 
+  /**
+   * Appends one record already encoded with this file's schema (the caller vouches for that: the
+   * archiver copies Kafka values that were encoded with the same type). Copies the bytes into the
+   * block; returns a promise only when the block was full and the caller must wait for room.
+   */
+  writeEncoded(bytes: Uint8Array): Promise<void> | undefined {
+    this.checkOpen();
+    if (this.blockPos + bytes.length > this.block.length) return this.writeEncodedInNewBlock(bytes);
+    this.block.set(bytes, this.blockPos);
+    this.blockPos += bytes.length;
+    this.blockCount++;
+    this.count++;
+    return undefined;
+  }
+
+  private async writeEncodedInNewBlock(bytes: Uint8Array): Promise<void> {
+    if (this.blockCount > 0) await this.seal();
+    if (bytes.length > this.block.length) this.block = Buffer.allocUnsafe(bytes.length * 2);
+    this.block.set(bytes, 0);
+    this.blockPos = bytes.length;
+    this.blockCount++;
+    this.count++;
+  }
+
   /** The block is full: seal it and start a new one (larger if this record alone needs it). */
   private async writeInNewBlock(record: T, overflow: number): Promise<void> {
     // avsc reports how far the record ran past the buffer's end.

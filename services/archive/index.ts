@@ -9,7 +9,7 @@ export { FILE_KIND_KEY } from './container-format.js';
 export type { Codec, ContainerWriterOptions, FileKind } from './container-writer.js';
 export { readContainerBlocks } from './container-reader.js';
 export { SegmentWriter, writeSegment, eventPosition, SEGMENTS_PREFIX } from './segment-writer.js';
-export type { SegmentWriterOptions } from './segment-writer.js';
+export type { EventHead, SegmentWriterOptions } from './segment-writer.js';
 export { readSegment } from './segment-reader.js';
 export { SnapshotNamespaceWriter, writeSnapshotNamespace, snapshotPartPath, SNAPSHOTS_PREFIX } from './snapshot-writer.js';
 export type { SnapshotWriterOptions } from './snapshot-writer.js';

@@ -28,6 +28,9 @@ export type SegmentWriterOptions = ContainerWriterOptions & {
   id?: string;
 };
 
+/** The fields of an event a segment needs besides its bytes: position, operation, namespaces. */
+export type EventHead = Pick<ChangeEvent, 'seconds' | 'increment' | 'index' | 'op' | 'ns' | 'to'>;
+
 export function eventPosition(e: Pick<ChangeEvent, 'seconds' | 'increment' | 'index'>): Position {
   return position(e.seconds, e.increment, e.index);
 }
@@ -72,6 +75,27 @@ export class SegmentWriter {
 
   /** Appends one event; it must come strictly after the previous one. Waits when the file writer is busy. */
   async append(event: ChangeEvent): Promise<void> {
+    const container = this.admit(event);
+    const wait = container.write(event);
+    if (wait) await wait;
+    this.appended(event);
+  }
+
+  /**
+   * Appends one event already Avro-encoded with changeEventType (a Kafka record's value), given its
+   * leading fields: the bytes are copied into the file, not decoded and encoded again. Checks as
+   * append() does, but throws synchronously; returns a promise only when the file writer is busy.
+   */
+  appendEncoded(head: EventHead, bytes: Uint8Array): Promise<void> | undefined {
+    const container = this.admit(head);
+    const wait = container.writeEncoded(bytes);
+    if (wait) return wait.then(() => this.appended(head));
+    this.appended(head);
+    return undefined;
+  }
+
+  /** Order, operation and range checks; opens the file on the first event. */
+  private admit(event: EventHead): ContainerWriter<ChangeEvent> {
     if (this.closed) throw new ArchiveError('ARCHIVE_WRITER_CLOSED', { path: this.path });
     const last = this.last;
     // Compared field by field: this runs for every event, a Position object per event costs more.
@@ -100,8 +124,11 @@ export class SegmentWriter {
       );
       this.first = at;
     }
-    const wait = this.container.write(event);
-    if (wait) await wait;
+    return this.container;
+  }
+
+  /** Bookkeeping once the event is in the file: last position and the namespace summary. */
+  private appended(event: EventHead): void {
     this.last = { seconds: event.seconds, increment: event.increment, index: event.index };
     // A rename touches both namespaces: a selective restore of either must read this segment.
     const ns = event.ns;

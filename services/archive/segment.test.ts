@@ -2,7 +2,7 @@ import { BSONRegExp, Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, Ob
 import avro from 'avsc';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXACT_BSON, PositionFormatError, changeEventSchema } from '../../contracts/index.js';
+import { EXACT_BSON, PositionFormatError, changeEventSchema, changeEventType } from '../../contracts/index.js';
 import type { ChangeEvent } from '../../contracts/index.js';
 import { ArchiveError, FsBlobStore, SegmentWriter, readSegment, writeSegment } from './index.js';
 import type { ArchiveErrorCode } from './index.js';
@@ -138,6 +138,17 @@ describe('segment writer', () => {
     const entry = await w.finish();
     expect(entry.count).toBe(4);
     expect((await collect(readSegment(store, entry))).map((e) => `${e.increment}.${e.index}`)).toEqual(['5.0', '5.1', '5.2', '6.0']);
+  });
+
+  it('appends already-encoded events (bytes copied, blocks rolled) in the same order and checks as append', async () => {
+    // A small block size so encoded events cross block boundaries.
+    const w = new SegmentWriter(store, { blockBytes: 1024 });
+    const events = Array.from({ length: 40 }, (_, i) => makeEvent(i + 1, { increment: 5 + Math.floor(i / 3), index: i % 3 }));
+    for (const e of events) await w.appendEncoded(e, changeEventType.toBuffer(e));
+    expect(() => w.appendEncoded(events[0] as ChangeEvent, changeEventType.toBuffer(events[0]))).toThrow(expect.objectContaining({ code: 'SEGMENT_OUT_OF_ORDER' }) as Error);
+    const entry = await w.finish();
+    expect(entry.count).toBe(40);
+    expect(await collect(readSegment(store, entry))).toEqual(events.map((e) => ({ ...(changeEventType.clone(e) as ChangeEvent) })));
   });
 
   it('refuses an unknown op, an empty segment, and use after finish', async () => {

@@ -11,10 +11,10 @@
  * order, so an event at or before the last archived position is a duplicate.
  */
 import { INDEX_MAX, comparePositions, formatPosition, parsePosition, position } from '../../contracts/index.js';
-import type { Catalog, ChangeEvent, CollectionMetadata, Position, SegmentEntry } from '../../contracts/index.js';
+import type { Catalog, CollectionMetadata, Position, SegmentEntry } from '../../contracts/index.js';
 import { SegmentWriter, isArchiveError } from '../archive/index.js';
 import type { LogCursor } from '../eventlog/event-log.js';
-import type { Checkpoint, LogRecord } from '../eventlog/log-record.js';
+import type { Checkpoint, EventHead, LogRecord } from '../eventlog/log-record.js';
 import type { ArchiverOptions } from './archiver-options.js';
 import { buildBase } from './base-builder.js';
 import { CopyBuilder } from './copy-builder.js';
@@ -36,7 +36,7 @@ export interface ArchiverStatus {
   lastError: string | null;
 }
 
-const eventPos = (e: ChangeEvent): Position => position(e.seconds, e.increment, e.index);
+const eventPos = (e: EventHead): Position => position(e.seconds, e.increment, e.index);
 
 /** The last position before `p`'s clusterTime group: compaction never splits a transaction still arriving. */
 function wholeTransactionsUpTo(p: Position): Position {
@@ -117,7 +117,11 @@ export class Archiver {
       while (!this.stopRequested) {
         const delivery = await this.o.consumer.poll(pollWait);
         if (delivery) {
-          for (const record of delivery.records) await this.handle(record);
+          for (const record of delivery.records) {
+            // Events are most records: appended without a promise unless the segment writer is busy.
+            const wait = record.kind === 'event' ? this.append(record) : this.handle(record);
+            if (wait) await wait;
+          }
           this.handledCursor = delivery.cursor;
         }
         await this.maintain();
@@ -146,7 +150,7 @@ export class Archiver {
   private async handle(record: LogRecord): Promise<void> {
     switch (record.kind) {
       case 'event':
-        return this.append(record.event);
+        return this.append(record);
       case 'checkpoint': {
         const cp = record.checkpoint;
         const at = parsePosition(cp.durable);
@@ -200,23 +204,33 @@ export class Archiver {
     return known;
   }
 
-  private async append(event: ChangeEvent): Promise<void> {
-    const at = eventPos(event);
+  /** Appends one event to the open segment (opening one); a re-delivered event is dropped. */
+  private append(record: Extract<LogRecord, { kind: 'event' }>): Promise<void> | undefined {
+    // An event that arrived encoded (Kafka) is copied into the segment as it is, never decoded.
+    const encoded = record.encoded;
+    const head: EventHead = encoded ? encoded.head : record.event;
+    const at = eventPos(head);
     if (this.lastArchived && comparePositions(at, this.lastArchived) <= 0) {
       // In one total order a re-delivery repeats positions; the same position with another id is not a duplicate.
-      if (this.lastArchivedId !== null && comparePositions(at, this.lastArchived) === 0 && event.id !== this.lastArchivedId) {
-        this.log.error({ position: formatPosition(at), archived: this.lastArchivedId, got: event.id }, 'two different events at one position; keeping the first');
+      if (this.lastArchivedId !== null && comparePositions(at, this.lastArchived) === 0 && head.id !== this.lastArchivedId) {
+        this.log.error({ position: formatPosition(at), archived: this.lastArchivedId, got: head.id }, 'two different events at one position; keeping the first');
       }
       this.stats.duplicatesDropped += 1;
-      return;
+      return undefined;
     }
     if (!this.segment) {
       this.segment = new SegmentWriter(this.o.store, { codec: this.o.codec });
       this.segmentOpenedAt = Date.now();
     }
-    await this.segment.append(event);
+    const wait = encoded ? this.segment.appendEncoded(head, encoded.avro) : this.segment.append(record.event);
+    if (wait) return wait.then(() => this.archived(at, head.id));
+    this.archived(at, head.id);
+    return undefined;
+  }
+
+  private archived(at: Position, id: string): void {
     this.lastArchived = at;
-    this.lastArchivedId = event.id;
+    this.lastArchivedId = id;
     this.stats.eventsArchived += 1;
     this.eventsSinceSnapshot += 1;
   }

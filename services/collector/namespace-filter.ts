@@ -36,7 +36,18 @@ export class NamespaceFilter {
   }
 
   /** `coll` null: a database-level event. */
+  // The last answer: consecutive events mostly share a namespace, and this runs for every event.
+  private last: { db: string; coll: string | null; captured: boolean } | null = null;
+
   captures(db: string, coll: string | null): boolean {
+    const last = this.last;
+    if (last?.db === db && last.coll === coll) return last.captured;
+    const captured = this.decide(db, coll);
+    this.last = { db, coll, captured };
+    return captured;
+  }
+
+  private decide(db: string, coll: string | null): boolean {
     if (SYSTEM_DBS.has(db) || db === '') return false;
     if (coll === null) return this.includeDb.some((r) => r.test(db));
     if (coll.startsWith('system.')) return false;

@@ -89,7 +89,9 @@ class Reader {
     if (v === undefined || v === null) return null;
     if (!isPlainDocument(v)) this.fail(field, 'is not a document');
     try {
-      return Buffer.from(serialize(v));
+      // bson hands back a fresh Buffer on Node (a plain Uint8Array elsewhere): view it, do not copy it.
+      const bytes = serialize(v);
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (cause) {
       return this.fail(field, 'cannot be serialized to BSON', cause);
     }

@@ -6,8 +6,8 @@
  * again everything after its last durable segment; the duplicates are dropped
  * by position (see services/archiver). Topic layout: kafka-topic.ts.
  */
-import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
-import type { Consumer, KafkaConfig, LogEntry, Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel } from 'kafkajs';
+import type { Consumer, ICustomPartitioner, KafkaConfig, LogEntry, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventLogError } from './eventlog-errors.js';
 import type { LogConsumer, LogCursor, LogDelivery, LogProducer } from './event-log.js';
@@ -68,6 +68,19 @@ async function prepareTopic(kafka: Kafka, options: KafkaLogOptions): Promise<voi
   }
 }
 
+/**
+ * The log topic has one partition (kafka-topic.ts): every record goes there without hashing its key
+ * (murmur2 over every key was a visible share of publishing). Records still carry their keys, and a
+ * topic an operator gave more partitions is partitioned by key as kafkajs's default does.
+ */
+const onePartitionFirst: ICustomPartitioner = () => {
+  const byKey = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const only = args.partitionMetadata.length === 1 ? args.partitionMetadata[0] : undefined;
+    return only ? only.partitionId : byKey(args);
+  };
+};
+
 export class KafkaLogProducer implements LogProducer {
   readonly transport = 'kafka' as const;
   private closed = false;
@@ -83,7 +96,7 @@ export class KafkaLogProducer implements LogProducer {
     await prepareTopic(kafka, options);
     // Idempotent: the broker drops a retried batch it already has, so a retry never duplicates or reorders.
     // One request in flight and every send awaited: records reach the partition in publish order.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: onePartitionFirst });
     await producer.connect();
     return new KafkaLogProducer(producer, options.topic, options.maxSendBytes ?? 8 * 1024 * 1024);
   }

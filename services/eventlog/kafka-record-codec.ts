@@ -2,7 +2,9 @@
  * How log records become Kafka messages. Change events are Avro
  * (contracts' changeEventType) so any Avro consumer can read the topic; the
  * other record kinds are small control records (JSON inside BSON, so copied
- * documents stay raw BSON bytes). A header names the kind.
+ * documents stay raw BSON bytes). A header names the kind of a control
+ * record; a message without one is a change event: events are nearly every
+ * message, and kafkajs builds a buffer per header on both sides.
  *
  * Keys: an event's key is its namespace plus its document key, so that even on
  * a topic with several partitions one document's events would stay ordered;
@@ -10,8 +12,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { deserialize, serialize } from 'bson';
-import { OPERATION_TYPES, changeEventType } from '../../contracts/index.js';
+import { changeEventType } from '../../contracts/index.js';
 import type { ChangeEvent } from '../../contracts/index.js';
+import { AvroSlabEncoder } from './avro-slab.js';
+import { EncodedEventRecord } from './kafka-event-record.js';
 import { LOG_RECORD_KINDS } from './log-record.js';
 import type { LogRecord, LogRecordKind } from './log-record.js';
 
@@ -20,22 +24,41 @@ export const KIND_HEADER = 'rewind-kind';
 export interface KafkaMessageShape {
   key: Buffer;
   value: Buffer;
-  headers: Record<string, Buffer>;
+  headers?: Record<string, Buffer>;
 }
 
 const KINDS: ReadonlySet<string> = new Set(LOG_RECORD_KINDS);
-const OPS: ReadonlySet<string> = new Set(OPERATION_TYPES);
 
-export function eventKey(event: ChangeEvent): Buffer {
-  const ns = Buffer.from(event.ns.coll === null ? event.ns.db : `${event.ns.db}.${event.ns.coll}`, 'utf8');
-  return event.documentKey ? Buffer.concat([ns, Buffer.from([0]), event.documentKey]) : ns;
+// The key's namespace part, kept for the last namespace seen: consecutive events mostly share one.
+let lastNs: { db: string; coll: string | null; bytes: Buffer } | null = null;
+
+function namespaceBytes(ns: ChangeEvent['ns']): Buffer {
+  if (lastNs?.db !== ns.db || lastNs.coll !== ns.coll) {
+    lastNs = { db: ns.db, coll: ns.coll, bytes: Buffer.from(ns.coll === null ? ns.db : `${ns.db}.${ns.coll}`, 'utf8') };
+  }
+  return lastNs.bytes;
 }
 
+export function eventKey(event: ChangeEvent): Buffer {
+  const ns = namespaceBytes(event.ns);
+  const dk = event.documentKey;
+  if (!dk) return ns;
+  // One allocation: namespace, a zero byte, the document key's BSON.
+  const key = Buffer.allocUnsafe(ns.length + 1 + dk.length);
+  ns.copy(key, 0);
+  key[ns.length] = 0;
+  key.set(dk, ns.length + 1);
+  return key;
+}
+
+const eventValues = new AvroSlabEncoder(changeEventType);
+
 export function encodeRecord(record: LogRecord): KafkaMessageShape {
-  const headers = { [KIND_HEADER]: Buffer.from(record.kind, 'utf8') };
   if (record.kind === 'event') {
-    return { key: eventKey(record.event), value: changeEventType.toBuffer(record.event), headers };
+    // An event that arrived encoded goes out with the same bytes.
+    return { key: eventKey(record.event), value: record.encoded?.avro ?? eventValues.encode(record.event) };
   }
+  const headers = { [KIND_HEADER]: Buffer.from(record.kind, 'utf8') };
   const documents = record.kind === 'copy-documents' ? record.documents : [];
   const meta = record.kind === 'copy-documents' ? { ...record, documents: undefined } : record;
   const value = Buffer.from(serialize({ r: JSON.stringify(meta), d: documents }));
@@ -54,14 +77,11 @@ export function decodeRecord(message: {
   value: Buffer | null;
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }): LogRecord {
-  const kind = headerText(message.headers?.[KIND_HEADER]);
-  if (kind === undefined || !KINDS.has(kind)) throw new Error(`missing or unknown ${KIND_HEADER} header ${JSON.stringify(kind)}`);
+  const kind = headerText(message.headers?.[KIND_HEADER]) ?? 'event';
+  if (!KINDS.has(kind)) throw new Error(`unknown ${KIND_HEADER} header ${JSON.stringify(kind)}`);
   if (!message.value) throw new Error('empty value');
-  if (kind === 'event') {
-    const event = changeEventType.fromBuffer(message.value) as ChangeEvent;
-    if (!OPS.has(event.op)) throw new Error(`unknown operation ${JSON.stringify(event.op)}`);
-    return { kind: 'event', event };
-  }
+  // Events stay encoded: the archiver copies the bytes into a segment; `event` decodes on first read.
+  if (kind === 'event') return new EncodedEventRecord(message.value);
   const doc = deserialize(message.value, { promoteBuffers: true }) as { r?: unknown; d?: unknown };
   if (typeof doc.r !== 'string') throw new Error('control record without body');
   const body = JSON.parse(doc.r) as LogRecord & { kind: LogRecordKind };

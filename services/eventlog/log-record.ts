@@ -24,8 +24,21 @@ export interface Checkpoint {
   durable: string;
 }
 
+/** The leading fields of an event: enough to order it, check it and summarize its namespaces. */
+export type EventHead = Pick<ChangeEvent, 'id' | 'seconds' | 'increment' | 'index' | 'op' | 'ns' | 'to'>;
+
+/** An event as a transport carried it: its Avro bytes (contracts' changeEventType) and its head. */
+export interface EncodedEvent {
+  readonly head: EventHead;
+  readonly avro: Buffer;
+}
+
 export type LogRecord =
-  | { kind: 'event'; event: ChangeEvent }
+  /**
+   * `encoded` is set by a transport that carries events as Avro (Kafka): the archiver copies those
+   * bytes into a segment as they are, and `event` is decoded only when something reads it.
+   */
+  | { kind: 'event'; event: ChangeEvent; readonly encoded?: EncodedEvent }
   | { kind: 'checkpoint'; checkpoint: Checkpoint }
   /** An initial copy begins; the log holds every event after `at`, so copy + log converge. */
   | { kind: 'copy-start'; copyId: string; at: string }
@@ -54,6 +67,7 @@ export const LOG_RECORD_KINDS: readonly LogRecordKind[] = [
 export function approximateRecordBytes(record: LogRecord): number {
   switch (record.kind) {
     case 'event': {
+      if (record.encoded) return 100 + record.encoded.avro.length;
       const e = record.event;
       return (
         200 +

@@ -82,9 +82,27 @@ describe('Kafka record codec', () => {
     ];
     for (const r of records) {
       const m = encodeRecord(r);
-      expect(m.headers[KIND_HEADER]?.toString()).toBe(r.kind);
-      expect(decodeRecord(m)).toEqual(r);
+      expect(m.headers?.[KIND_HEADER]?.toString()).toBe(r.kind === 'event' ? undefined : r.kind);
+      const back = decodeRecord(m);
+      if (r.kind === 'event' && back.kind === 'event') {
+        // Events stay encoded; reading `event` decodes them.
+        expect(back.encoded?.avro.equals(m.value)).toBe(true);
+        expect(back.event).toEqual(r.event);
+      } else {
+        expect(back).toEqual(r);
+      }
     }
+  });
+
+  it('reads an encoded event’s head without decoding its documents, and re-publishes the same bytes', () => {
+    const e = { ...event(7, 3, 9), op: 'rename' as const, to: { db: 'shop', coll: 'archive' } };
+    const m = encodeRecord({ kind: 'event', event: e });
+    const back = decodeRecord(m);
+    if (back.kind !== 'event') throw new Error('not an event');
+    expect(back.encoded?.head).toMatchObject({ id: e.id, seconds: 7, increment: 1, index: 3, op: 'rename', ns: e.ns, to: e.to });
+    const again = encodeRecord(back);
+    expect(again.value.equals(m.value)).toBe(true);
+    expect(again.key.equals(m.key)).toBe(true);
   });
 
   it('keys an event by namespace and document key', () => {
@@ -95,9 +113,22 @@ describe('Kafka record codec', () => {
     expect(a.equals(c)).toBe(false);
   });
 
-  it('refuses a message without a kind header or with a corrupt value', () => {
+  it('reads a message without a kind header as an event, also one written with the header', () => {
     const m = encodeRecord({ kind: 'event', event: event(1, 0, 1) });
-    expect(() => decodeRecord({ value: m.value, headers: {} })).toThrow(/rewind-kind/);
+    expect(decodeRecord({ value: m.value, headers: { [KIND_HEADER]: Buffer.from('event') } }).kind).toBe('event');
+    expect(decodeRecord({ value: m.value }).kind).toBe('event');
+  });
+
+  it('refuses an unknown kind header, a control record without one, or a corrupt value', () => {
+    const m = encodeRecord({ kind: 'event', event: event(1, 0, 1) });
+    expect(() => decodeRecord({ value: m.value, headers: { [KIND_HEADER]: Buffer.from('evnt') } })).toThrow(/rewind-kind/);
+    const gap = encodeRecord({ kind: 'gap', from: '3.1.0', reason: 'history lost' });
+    expect(() => decodeRecord({ value: gap.value, headers: {} })).toThrow();
     expect(() => decodeRecord({ value: m.value.subarray(0, 10), headers: m.headers })).toThrow();
+    // Cut anywhere, or with bytes after it, the value is not one whole event.
+    expect(() => decodeRecord({ value: m.value.subarray(0, m.value.length - 1), headers: m.headers })).toThrow(/truncated/);
+    expect(() => decodeRecord({ value: Buffer.concat([m.value, Buffer.from([0])]), headers: m.headers })).toThrow(/after the Avro/);
+    const badOp = encodeRecord({ kind: 'event', event: { ...event(1, 0, 1), op: 'explode' as ChangeEvent['op'] } });
+    expect(() => decodeRecord(badOp)).toThrow(/unknown operation/);
   });
 });
