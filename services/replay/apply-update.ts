@@ -99,21 +99,20 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
   let matched = 0;
   let runStart = start + 4;
   let at = runStart;
-  while (at < stop) {
+  // Once every child has its field, the rest is copied in one piece, unread.
+  while (at < stop && matched < count) {
     const type = src[at] as number;
     const nul = nameEnd(src, at + 1, stop);
     const valueStart = nul + 1;
     const end = valueStart + valueSize(src, type, valueStart);
     if (end > stop) throw new BsonBytesError(`field at ${at} runs past its document`);
     let hit: PathNode | undefined;
-    if (matched < count) {
-      const nameLength = nul - at - 1;
-      for (let i = 0; i < count; i++) {
-        const c = children[i] as PathNode;
-        if (!c.seen && c.nameLength === nameLength && sameBytes(c.name, c.nameStart, src, at + 1, nameLength)) {
-          hit = c;
-          break;
-        }
+    const nameLength = nul - at - 1;
+    for (let i = 0; i < count; i++) {
+      const c = children[i] as PathNode;
+      if (!c.seen && c.nameLength === nameLength && sameBytes(c.name, c.nameStart, src, at + 1, nameLength)) {
+        hit = c;
+        break;
       }
     }
     if (hit !== undefined && isMove(hit, src, type, valueStart, end)) {

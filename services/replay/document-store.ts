@@ -22,6 +22,8 @@ import type { PathNode } from './apply-update.js';
 
 const INITIAL_SLAB = 16 * 1024;
 const HEADER = 12;
+/** The slot field of a record known to be dead (an old version, or a removed document). */
+const DEAD = -1;
 
 function setUint32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v & 0xff;
@@ -140,7 +142,9 @@ export class DocumentStore {
   }
 
   remove(slot: number): void {
-    this.dead += this.recordSize(this.recordOf(slot));
+    const at = this.recordOf(slot);
+    this.dead += this.recordSize(at);
+    setUint32(this.slab.buf, at, DEAD);
     this.unlink(slot);
   }
 
@@ -185,7 +189,7 @@ export class DocumentStore {
     for (let at = 0; at < end; ) {
       const slot = int32At(buf, at);
       const next = at + this.recordSize(at);
-      if (t[2 * slot + 1] === at + 1) {
+      if (slot !== DEAD && t[2 * slot + 1] === at + 1) {
         if (run < 0) run = at;
         t[2 * slot + 1] = at - shift + 1;
       } else {
@@ -226,7 +230,10 @@ export class DocumentStore {
   }
 
   private moved(slot: number, at: number): void {
-    this.dead += this.recordSize(this.recordOf(slot));
+    const old = this.recordOf(slot);
+    this.dead += this.recordSize(old);
+    // Marked while its bytes are in the cache anyway: compaction then skips it without a table lookup.
+    setUint32(this.slab.buf, old, DEAD);
     this.table[2 * slot + 1] = at + 1;
   }
 
