@@ -105,6 +105,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       writes: 'into-empty: bulkWrite insertOne, ordered: false (duplicate keys on resume rewritten as replaceOne upserts)',
       memory: 'VmHWM of the `rewind restore` process (bin/rewind.mjs, --json), sampled from /proc every 25 ms and at its report',
       memorySizes: plan.memory,
+      memoryGrowth:
+        'what grows is the fold: update events after the snapshot (one per 50 documents here) stay buffered until the merge, up to compaction\'s event budget, then spill; the every-document-updated run shows the cap',
       memoryTarget: 'a wire sink in the benchmark process (acknowledges and counts writes, stores nothing); documents counted against the namespace size',
       memoryRestoreSeconds: Object.fromEntries(memory.map((m) => [m.documents, Math.round(m.restoreSeconds * 10) / 10])),
     },
