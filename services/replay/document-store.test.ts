@@ -34,7 +34,7 @@ describe('DocumentStore', () => {
           } else if (op < 7 && slot >= 0) {
             const ud = { updatedFields: Buffer.from(serialize({ v: 'y'.repeat(next(50)) })), removedFields: [], truncatedArrays: [], disambiguatedPaths: null };
             const expected = applyUpdateDescription(model.get(k.toString('hex')) as Buffer, ud);
-            store.update(slot, compileUpdateDescription(ud));
+            store.update(slot, compileUpdateDescription(ud), next(2) === 0);
             model.set(k.toString('hex'), expected);
           } else if (op < 9 && slot >= 0) {
             store.remove(slot);
@@ -60,7 +60,7 @@ describe('DocumentStore', () => {
     const store = new DocumentStore();
     store.add(key(1), doc(1, 10));
     const bad = { updatedFields: Buffer.from(serialize({ 'v.x': 1 })), removedFields: [], truncatedArrays: [], disambiguatedPaths: null };
-    expect(() => store.update(store.find(key(1)), compileUpdateDescription(bad))).toThrow();
+    expect(() => store.update(store.find(key(1)), compileUpdateDescription(bad), true)).toThrow();
     expect(store.document(store.find(key(1))).equals(doc(1, 10))).toBe(true);
   });
 });

@@ -19,6 +19,7 @@ import { int32At } from './bson-bytes.js';
 import { BsonWriter } from './bson-writer.js';
 import { writeUpdated } from './apply-update.js';
 import type { PathNode } from './apply-update.js';
+import { patchInPlace } from './patch-in-place.js';
 
 const INITIAL_SLAB = 16 * 1024;
 const HEADER = 12;
@@ -124,11 +125,16 @@ export class DocumentStore {
     this.moved(slot, at);
   }
 
-  /** Writes the entry's document with a compiled updateDescription applied as its new version. */
-  update(slot: number, root: PathNode): void {
+  /**
+   * Applies a compiled updateDescription to the entry's document: in place
+   * when `inPlace` allows (no undo log needs the current version) and the
+   * update only overwrites values with same-size ones, else as a new version.
+   */
+  update(slot: number, root: PathNode, inPlace: boolean): void {
     const slab = this.slab;
     const old = this.recordOf(slot);
     const keyEnd = old + HEADER + int32At(slab.buf, old + 4);
+    if (inPlace && patchInPlace(slab.buf, keyEnd, root)) return;
     const at = this.beginRecord(slot, slab.buf, old + HEADER, keyEnd);
     try {
       // The source is read from the slab object of the moment: if the write grows the slab, the old one stays readable.

@@ -203,7 +203,8 @@ export class ReplayState {
         return;
       case 'update':
         try {
-          docs.update(entry, compileUpdateDescription(ev.updateDescription as UpdateDescriptionRecord));
+          // In place only without an undo log: undoing needs the current version intact.
+          docs.update(entry, compileUpdateDescription(ev.updateDescription as UpdateDescriptionRecord), undo === undefined);
         } catch (e) {
           throw e instanceof UpdateApplyError ? inconsistentUpdate(ev, e) : e;
         }
