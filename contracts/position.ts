@@ -33,11 +33,14 @@ function checkUint32(value: number, what: string, input: string): number {
   return value;
 }
 
+const isUint32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= UINT32_MAX;
+
 export function position(seconds: number, increment: number, index = 0): Position {
-  const input = `${seconds}.${increment}.${index}`;
-  checkUint32(seconds, 'seconds', input);
-  checkUint32(increment, 'increment', input);
-  if (!Number.isInteger(index) || index < 0 || index > INDEX_MAX) {
+  // The common case first: this runs per captured event, and the text is only needed for the error.
+  if (!isUint32(seconds) || !isUint32(increment) || !Number.isInteger(index) || index < 0 || index > INDEX_MAX) {
+    const input = `${seconds}.${increment}.${index}`;
+    checkUint32(seconds, 'seconds', input);
+    checkUint32(increment, 'increment', input);
     throw new PositionFormatError(input, `index must be an integer from 0 to ${INDEX_MAX}`);
   }
   return Object.freeze({ seconds, increment, index });

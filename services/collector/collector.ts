@@ -94,6 +94,7 @@ export class Collector {
   private assigner: PositionAssigner | null = null;
   private fragments: Document[] = [];
   private lastCheckpointAt = 0;
+  private lastEventWallTimeMs: number | null = null;
   private copyTask: Promise<void> | null = null;
   private copyAbort: AbortController | null = null;
   private runPromise: Promise<void> | null = null;
@@ -129,7 +130,13 @@ export class Collector {
   }
 
   status(): CollectorStatus {
-    return { ...this.statusView, state: this.lifecycle.state, published: this.point?.durable ?? null };
+    const wall = this.lastEventWallTimeMs;
+    return {
+      ...this.statusView,
+      lastEventWallTime: wall === null ? this.statusView.lastEventWallTime : new Date(wall).toISOString(),
+      state: this.lifecycle.state,
+      published: this.point?.durable ?? null,
+    };
   }
 
   /** Runs until stop() (resolves after draining) or a fault no retry can fix (rejects). */
@@ -269,7 +276,8 @@ export class Collector {
       try {
         const event = normalizeChangeEvent(raw, { index: at.index, fullDocumentMode: 'whenAvailable' });
         records.push({ kind: 'event', event });
-        if (event.wallTimeMs !== null) this.statusView.lastEventWallTime = new Date(event.wallTimeMs).toISOString();
+        // Kept as a number; status() formats it (a date string per event was a visible cost).
+        if (event.wallTimeMs !== null) this.lastEventWallTimeMs = event.wallTimeMs;
         if (event.op === 'invalidate') invalidated = true;
       } catch (err) {
         // DDL that changes no document or collection rewind restores (shardCollection, reshard…): logged, skipped.

@@ -4,11 +4,16 @@
  * consumer group and commits offsets itself, only after the segment holding
  * the records is durable in the archive. A restarted archiver therefore reads
  * again everything after its last durable segment; the duplicates are dropped
- * by position (see services/archiver). Topic layout: kafka-topic.ts.
+ * by position (see services/archiver). Topic layout: kafka-topic.ts. The
+ * producer's kafkajs client runs on its own thread (kafka-producer-thread.ts);
+ * events reach the archiver still Avro-encoded (kafka-event-record.ts).
  */
-import { Kafka, Partitioners, logLevel as KafkaLogLevel } from 'kafkajs';
-import type { Consumer, ICustomPartitioner, KafkaConfig, LogEntry, Producer } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
+import type { Consumer, Kafka, KafkaConfig } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkaClient, pinoSink } from './kafka-client.js';
+import { packMessages } from './kafka-producer-protocol.js';
+import type { FromProducer, ProducerThreadSettings, ToProducer } from './kafka-producer-protocol.js';
 import { EventLogError } from './eventlog-errors.js';
 import type { LogConsumer, LogCursor, LogDelivery, LogProducer } from './event-log.js';
 import { decodeRecord, encodeRecord } from './kafka-record-codec.js';
@@ -31,22 +36,8 @@ export interface KafkaLogOptions {
   client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
 }
 
-/** kafkajs logs through the process's pino logger. */
-function kafkaClient(options: KafkaLogOptions, role: string): Kafka {
-  const logger = options.logger?.child({ component: `kafka-${role}` });
-  return new Kafka({
-    ...options.client,
-    brokers: options.brokers,
-    clientId: options.clientId ?? `rewind-${role}`,
-    logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      if (!logger) return;
-      const { message, ...extra } = entry.log;
-      if (entry.level <= KafkaLogLevel.ERROR) logger.error({ ...extra, namespace: entry.namespace }, message);
-      else if (entry.level === KafkaLogLevel.WARN) logger.warn({ ...extra, namespace: entry.namespace }, message);
-      else logger.debug({ ...extra, namespace: entry.namespace }, message);
-    },
-  });
+function client(options: KafkaLogOptions, role: string): Kafka {
+  return kafkaClient(options, role, pinoSink(options.logger, role));
 }
 
 function topicSettings(options: KafkaLogOptions): LogTopicSettings {
@@ -68,67 +59,116 @@ async function prepareTopic(kafka: Kafka, options: KafkaLogOptions): Promise<voi
   }
 }
 
-/**
- * The log topic has one partition (kafka-topic.ts): every record goes there without hashing its key
- * (murmur2 over every key was a visible share of publishing). Records still carry their keys, and a
- * topic an operator gave more partitions is partitioned by key as kafkajs's default does.
- */
-const onePartitionFirst: ICustomPartitioner = () => {
-  const byKey = Partitioners.DefaultPartitioner();
-  return (args) => {
-    const only = args.partitionMetadata.length === 1 ? args.partitionMetadata[0] : undefined;
-    return only ? only.partitionId : byKey(args);
-  };
-};
+interface Waiting {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  records: number;
+}
 
+/**
+ * Publishes through the producer thread (kafka-producer-thread.ts): records are encoded here (Avro
+ * values into slabs, keys) and handed over packed; kafkajs runs on its own core. publish() resolves
+ * once the broker acknowledged every record, as before.
+ */
 export class KafkaLogProducer implements LogProducer {
   readonly transport = 'kafka' as const;
   private closed = false;
+  private failure: EventLogError | null = null;
+  private needsReset = false;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly exited: Promise<void>;
 
-  private constructor(
-    private readonly producer: Producer,
-    private readonly topic: string,
-    private readonly maxSendBytes: number,
-  ) {}
-
-  static async open(options: KafkaLogOptions): Promise<KafkaLogProducer> {
-    const kafka = kafkaClient(options, 'collector');
-    await prepareTopic(kafka, options);
-    // Idempotent: the broker drops a retried batch it already has, so a retry never duplicates or reorders.
-    // One request in flight and every send awaited: records reach the partition in publish order.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: onePartitionFirst });
-    await producer.connect();
-    return new KafkaLogProducer(producer, options.topic, options.maxSendBytes ?? 8 * 1024 * 1024);
+  private constructor(private readonly worker: Worker) {
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
   }
 
-  async publish(records: readonly LogRecord[]): Promise<void> {
-    if (this.closed) throw new EventLogError('EVENTLOG_CLOSED', { transport: 'kafka' });
-    let chunk: ReturnType<typeof encodeRecord>[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      const messages = chunk;
-      chunk = [];
-      bytes = 0;
-      try {
-        await this.producer.send({ topic: this.topic, acks: -1, messages });
-      } catch (err) {
-        throw new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: messages.length }, { cause: err });
-      }
+  static async open(options: KafkaLogOptions): Promise<KafkaLogProducer> {
+    await prepareTopic(client(options, 'collector'), options);
+    const settings: ProducerThreadSettings = {
+      brokers: options.brokers,
+      topic: options.topic,
+      maxSendBytes: options.maxSendBytes ?? 8 * 1024 * 1024,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      ...(options.client === undefined ? {} : { client: options.client }),
     };
-    for (const record of records) {
-      const size = approximateRecordBytes(record);
-      if (bytes + size > this.maxSendBytes) await flush();
-      chunk.push(encodeRecord(record));
-      bytes += size;
+    const worker = new Worker(new URL('./kafka-producer-thread.mjs', import.meta.url), { workerData: settings });
+    const self = new KafkaLogProducer(worker);
+    const log = pinoSink(options.logger, 'collector');
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromProducer) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'log') log(m.line);
+        else if (m.type === 'sent') self.settle(m.id, null);
+        else if (m.type === 'failed') {
+          const cause = Object.assign(new Error(m.message), { name: m.name });
+          if (m.id === null) reject(new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: 0 }, { cause }));
+          else self.settle(m.id, cause);
+        }
+      });
+      worker.on('error', (err) => {
+        self.fail(err);
+        reject(new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: 0 }, { cause: err }));
+      });
+      worker.on('exit', (code) => {
+        if (!self.closed) self.fail(new Error(`the Kafka producer thread exited (code ${code})`));
+        reject(new Error(`the Kafka producer thread exited (code ${code})`));
+      });
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw err;
+    });
+    return self;
+  }
+
+  private settle(id: number, err: Error | null): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    this.waiting.delete(id);
+    if (!err) return w.resolve();
+    // The thread fails everything queued behind a failed send; the next publish starts afresh.
+    this.needsReset = true;
+    w.reject(new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: w.records }, { cause: err }));
+  }
+
+  /** The thread is gone: every publish waiting for it fails, and so will every later one. */
+  private fail(err: Error): void {
+    this.failure ??= new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: 0 }, { cause: err });
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.reject(new EventLogError('EVENTLOG_PUBLISH_FAILED', { transport: 'kafka', records: w.records }, { cause: err }));
     }
-    await flush();
+  }
+
+  publish(records: readonly LogRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new EventLogError('EVENTLOG_CLOSED', { transport: 'kafka' }));
+    if (this.failure) return Promise.reject(this.failure);
+    if (records.length === 0) return Promise.resolve();
+    const packed = packMessages(records.map(encodeRecord));
+    if (this.needsReset) {
+      this.needsReset = false;
+      this.post({ type: 'reset' });
+    }
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, records: records.length });
+      this.post({ type: 'send', id, packed }, [packed.data, packed.layout.buffer as ArrayBuffer]);
+    });
+  }
+
+  private post(m: ToProducer, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.producer.disconnect();
+    if (!this.failure) this.post({ type: 'close' });
+    // The thread disconnects after the sends already queued; it is stopped if it does not end in time.
+    const timer = setTimeout(() => void this.worker.terminate(), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+    this.fail(new Error('the Kafka producer is closed'));
   }
 }
 
@@ -160,7 +200,7 @@ export class KafkaLogConsumer implements LogConsumer {
   ) {}
 
   static async open(options: KafkaLogConsumerOptions): Promise<KafkaLogConsumer> {
-    const kafka = kafkaClient(options, 'archiver');
+    const kafka = client(options, 'archiver');
     await prepareTopic(kafka, options);
     const consumer = kafka.consumer({
       groupId: options.groupId,
