@@ -53,11 +53,16 @@ async function* keyedTarget(target: AsyncIterable<Uint8Array>): AsyncGenerator<K
 }
 
 /** Skips everything at or before `after` (the last key a killed run made durable). */
-async function* skipThrough<T extends Keyed>(items: AsyncIterable<T>, after: Uint8Array | undefined): AsyncGenerator<T> {
+async function* skipping<T extends Keyed>(items: AsyncIterable<T>, after: Uint8Array): AsyncGenerator<T> {
   for await (const item of items) {
-    if (after && compareDocumentKeys(item.key, after) <= 0) continue;
+    if (compareDocumentKeys(item.key, after) <= 0) continue;
     yield item;
   }
+}
+
+/** Only a resumed job skips; a fresh one gets the stream itself (one promise turn less per document). */
+function skipThrough<T extends Keyed>(items: AsyncIterable<T>, after: Uint8Array | undefined): AsyncIterable<T> {
+  return after ? skipping(items, after) : items;
 }
 
 export async function* planActions(options: {

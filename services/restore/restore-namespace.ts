@@ -69,17 +69,22 @@ const COUNT_FIELD: Record<ActionKind, keyof ActionCounts> = {
 };
 
 function writeOp(mode: RestoreMode, action: Action): AnyBulkWriteOperation | null {
-  const filter: Document = { _id: keyValue(action.key) };
   switch (action.kind) {
     case 'insert':
     case 'replace': {
       // Decoded without promoting types, so the driver re-encodes the very same bytes.
       const document = deserialize(action.document as Uint8Array, EXACT_BSON);
-      if (mode === 'overwrite') return { replaceOne: { filter, replacement: document, upsert: true } };
+      // An insert needs no filter: decoding the key again for every document cost the into-empty path.
+      if (mode === 'overwrite') {
+        const filter: Document = { _id: document._id as unknown };
+        return { replaceOne: { filter, replacement: document, upsert: true } };
+      }
       return { insertOne: { document } };
     }
-    case 'delete':
+    case 'delete': {
+      const filter: Document = { _id: keyValue(action.key) };
       return { deleteOne: { filter } };
+    }
     default:
       return null;
   }
