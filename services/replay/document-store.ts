@@ -13,7 +13,7 @@
  * memory, where a random update's cost is mostly cache misses. An update
  * writes its new version straight after the slab's last record; the old
  * version is dead space, reclaimed by compacting the slab in place when much
- * of it is dead. Offsets are 32-bit: a slab holds at most 4 GiB.
+ * of it is dead. Offsets are int32: a slab holds at most 2 GiB.
  */
 import { int32At } from './bson-bytes.js';
 import { BsonWriter } from './bson-writer.js';
@@ -68,7 +68,7 @@ export class DocumentStore {
       const v = t[2 * slot + 1] as number;
       if (v === 0) return -1;
       if (t[2 * slot] !== h) continue;
-      const at = v - 1;
+      const at = (v - 1) | 0;
       if (int32At(buf, at + 4) !== n) continue;
       const k = at + HEADER;
       let i = 0;
@@ -78,7 +78,8 @@ export class DocumentStore {
   }
 
   private recordOf(slot: number): number {
-    return (this.table[2 * slot + 1] as number) - 1;
+    // `| 0`: an int32, not the float64 a Uint32Array load may give, which every call taking an offset would box.
+    return ((this.table[2 * slot + 1] as number) - 1) | 0;
   }
 
   /** The current document of an entry, as a copy of its own. */
@@ -220,7 +221,7 @@ export class DocumentStore {
     const slab = this.slab;
     slab.ensure(HEADER + end - start);
     const at = slab.pos;
-    if (at + HEADER + end - start >= 2 ** 32) throw new RangeError('a replay namespace holds at most 4 GiB of records');
+    if (at + HEADER + end - start >= 2 ** 31) throw new RangeError('a replay namespace holds at most 2 GiB of records');
     setUint32(slab.buf, at, slot);
     setUint32(slab.buf, at + 4, end - start);
     slab.pos = at + HEADER;

@@ -79,20 +79,28 @@ export class ReplayState {
    */
   async applyAll(events: AsyncIterable<ChangeEvent> | Iterable<ChangeEvent>, upTo?: Position): Promise<ReplayStats> {
     const limit = upTo === undefined ? undefined : throughTransaction(upTo);
-    // One array, emptied after each group (applyGroup keeps no reference): most groups are one event.
-    const group: ChangeEvent[] = [];
+    // The open clusterTime group: its first event, and the others when there are any (most groups are one
+    // event, applied without an array; emptying a reused array would reallocate its storage on every push).
+    let head: ChangeEvent | undefined;
+    let rest: ChangeEvent[] | undefined;
+    const close = (): void => {
+      if (head === undefined) return;
+      const first = head;
+      const more = rest;
+      head = undefined;
+      rest = undefined;
+      if (more === undefined) this.applyOne(first);
+      else this.applyGroup([first, ...more]);
+    };
     const step = (ev: ChangeEvent): boolean => {
       if (limit !== undefined && compareEventPositions(ev, limit) > 0) return false;
       const verdict = this.dedup.check(ev);
       if (verdict === 'duplicate') this.stats.duplicates++;
       else if (verdict === 'in-base') this.stats.inBase++;
       if (verdict !== 'apply') return true;
-      const head = group[0];
-      if (head !== undefined && (head.seconds !== ev.seconds || head.increment !== ev.increment)) {
-        this.applyGroup(group);
-        group.length = 0;
-      }
-      group.push(ev);
+      if (head !== undefined && (head.seconds !== ev.seconds || head.increment !== ev.increment)) close();
+      if (head === undefined) head = ev;
+      else (rest ??= []).push(ev);
       return true;
     };
     // A synchronous source is read without an await per event.
@@ -101,8 +109,16 @@ export class ReplayState {
     } else {
       for await (const ev of events) if (!step(ev)) break;
     }
-    if (group.length > 0) this.applyGroup(group);
+    close();
     return this.stats;
+  }
+
+  /** A group of one event: it changes state only after every check passed, so it needs no undo log. */
+  private applyOne(ev: ChangeEvent): void {
+    this.undo = undefined;
+    this.applyEvent(ev);
+    this.stats.groups++;
+    this.stats.applied++;
   }
 
   /** Applies the events of one clusterTime group atomically: on an error nothing of the group stays. */
