@@ -6,8 +6,13 @@
  * allocate nothing.
  */
 
-/** Below this many bytes a JavaScript loop beats a call into a typed-array builtin. */
+/**
+ * Below this many bytes a JavaScript loop beats a call into a typed-array
+ * builtin: `set` with a subarray (another buffer) allocates a view per call,
+ * `copyWithin` (within one buffer) does not and wins far sooner.
+ */
 const SHORT_COPY = 64;
+const SHORT_MOVE = 16;
 
 export class BsonWriter {
   constructor(
@@ -32,11 +37,11 @@ export class BsonWriter {
     this.ensure(n);
     const dst = this.buf;
     const p = this.pos;
-    if (n <= SHORT_COPY) {
-      for (let i = 0; i < n; i++) dst[p + i] = src[start + i] as number;
-    } else if (src === dst) {
+    if (src === dst && n > SHORT_MOVE) {
       // The source lies before `pos`, so the ranges never overlap.
       dst.copyWithin(p, start, end);
+    } else if (n <= SHORT_COPY) {
+      for (let i = 0; i < n; i++) dst[p + i] = src[start + i] as number;
     } else {
       dst.set(src.subarray(start, end), p);
     }

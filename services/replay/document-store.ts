@@ -37,7 +37,8 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   // FNV-1a: keys are a few bytes ({ _id } documents), where it is both fast and well spread.
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
-  return (h ^ (h >>> 15)) >>> 0;
+  // 31 bits: a small integer, never a boxed number when passed around.
+  return (h ^ (h >>> 15)) & 0x7fffffff;
 }
 
 /**
