@@ -9,17 +9,18 @@
  * events reach the archiver still Avro-encoded (kafka-event-record.ts).
  */
 import { Worker } from 'node:worker_threads';
-import type { Consumer, Kafka, KafkaConfig } from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaClient, pinoSink } from './kafka-client.js';
 import { packMessages } from './kafka-producer-protocol.js';
 import type { FromProducer, ProducerThreadSettings, ToProducer } from './kafka-producer-protocol.js';
+import { unpackBatch } from './kafka-consumer-protocol.js';
+import type { ConsumerThreadSettings, FromConsumer, ToConsumer } from './kafka-consumer-protocol.js';
 import { EventLogError } from './eventlog-errors.js';
 import type { LogConsumer, LogCursor, LogDelivery, LogProducer } from './event-log.js';
 import { decodeRecord, encodeRecord } from './kafka-record-codec.js';
 import { DEFAULT_TOPIC_SETTINGS, ensureLogTopic } from './kafka-topic.js';
 import type { LogTopicSettings } from './kafka-topic.js';
-import { approximateRecordBytes } from './log-record.js';
 import type { LogRecord } from './log-record.js';
 
 export interface KafkaLogOptions {
@@ -185,96 +186,108 @@ interface Pending {
   bytes: number;
 }
 
+/**
+ * Reads through the consumer thread (kafka-consumer-thread.ts): batches arrive packed, and records
+ * are decoded here (events only to their head: the archiver copies their bytes).
+ */
 export class KafkaLogConsumer implements LogConsumer {
   readonly transport = 'kafka' as const;
   private readonly queue: Pending[] = [];
-  private pendingBytes = 0;
   private failure: EventLogError | null = null;
   private closed = false;
   private wakePoll: (() => void) | null = null;
-  private wakeFetch: (() => void) | null = null;
+  private nextCommitId = 1;
+  private readonly commits = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private readonly exited: Promise<void>;
 
-  private constructor(
-    private readonly consumer: Consumer,
-    private readonly maxPendingBytes: number,
-  ) {}
+  private constructor(private readonly worker: Worker) {
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
 
   static async open(options: KafkaLogConsumerOptions): Promise<KafkaLogConsumer> {
-    const kafka = client(options, 'archiver');
-    await prepareTopic(kafka, options);
-    const consumer = kafka.consumer({
+    await prepareTopic(client(options, 'archiver'), options);
+    const settings: ConsumerThreadSettings = {
+      brokers: options.brokers,
+      topic: options.topic,
       groupId: options.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       maxBytesPerPartition: Math.max(16 * 1024 * 1024, options.maxMessageBytes ?? 0),
-    });
-    const self = new KafkaLogConsumer(consumer, options.maxPendingBytes ?? 32 * 1024 * 1024);
-    consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs restarts after retriable crashes by itself; a non-retriable one ends this consumer.
-      if (!e.payload.restart) self.fail(e.payload.error);
-    });
-    await consumer.connect();
-    // A new group starts at the beginning: the log holds everything not yet archived.
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        const records: LogRecord[] = [];
-        let bytes = 0;
-        for (const message of batch.messages) {
-          try {
-            const record = decodeRecord(message);
-            records.push(record);
-            bytes += approximateRecordBytes(record);
-          } catch (err) {
-            // A record that cannot be decoded will not decode on retry: stop here, offsets untouched.
-            const detail = err instanceof Error ? err.message : String(err);
-            self.failure = new EventLogError(
-              'EVENTLOG_DECODE_FAILED',
-              { topic: batch.topic, partition: batch.partition, offset: message.offset, detail },
-              { cause: err },
-            );
-            self.wakePoll?.();
-            while (!self.closed && payload.isRunning()) await new Promise((r) => setTimeout(r, 200));
-            return;
+      maxPendingBytes: options.maxPendingBytes ?? 32 * 1024 * 1024,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      ...(options.client === undefined ? {} : { client: options.client }),
+    };
+    const worker = new Worker(new URL('./kafka-consumer-thread.mjs', import.meta.url), { workerData: settings });
+    const self = new KafkaLogConsumer(worker);
+    const log = pinoSink(options.logger, 'archiver');
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromConsumer) => {
+        switch (m.type) {
+          case 'ready':
+            return resolve();
+          case 'log':
+            return log(m.line);
+          case 'batch':
+            return self.take(m);
+          case 'committed':
+            return self.committed(m.id, m.error);
+          case 'failed': {
+            const cause = Object.assign(new Error(m.message), { name: m.name });
+            self.fail(cause);
+            return reject(new EventLogError('EVENTLOG_CONSUMER_FAILED', { transport: 'kafka', detail: m.message }, { cause }));
           }
+          case 'closed':
+            return;
         }
-        const last = batch.messages.at(-1);
-        if (!last) return;
-        const cursor: LogCursor = {
-          transport: 'kafka',
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: (BigInt(last.offset) + 1n).toString(),
-        };
-        self.queue.push({ delivery: { records, cursor }, bytes });
-        self.pendingBytes += bytes;
-        self.wakePoll?.();
-        // Back-pressure: hold the fetch loop while the archiver is behind, heartbeating so the group keeps us.
-        while (self.pendingBytes > self.maxPendingBytes && payload.isRunning() && !payload.isStale() && !self.closed) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 1000);
-            self.wakeFetch = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          await payload.heartbeat();
-        }
-        // Resolving only moves the fetch position; the group offset moves in commit(), after durability.
-        payload.resolveOffset(last.offset);
-        await payload.heartbeat();
-      },
+      });
+      worker.on('error', (err) => {
+        self.fail(err);
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        if (!self.closed) self.fail(new Error(`the Kafka consumer thread exited (code ${code})`));
+        reject(new Error(`the Kafka consumer thread exited (code ${code})`));
+      });
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw err;
     });
     return self;
   }
 
-  private fail(err: Error): void {
-    this.failure = new EventLogError('EVENTLOG_CONSUMER_FAILED', { transport: 'kafka', detail: err.message }, { cause: err });
+  private take(m: Extract<FromConsumer, { type: 'batch' }>): void {
+    if (this.failure) return;
+    const records: LogRecord[] = [];
+    for (const message of unpackBatch(m.packed)) {
+      try {
+        records.push(decodeRecord(message));
+      } catch (err) {
+        // A record that cannot be decoded will not decode on retry: stop here, offsets untouched.
+        const detail = err instanceof Error ? err.message : String(err);
+        this.failure = new EventLogError('EVENTLOG_DECODE_FAILED', { topic: m.topic, partition: m.partition, offset: message.offset, detail }, { cause: err });
+        this.wakePoll?.();
+        return;
+      }
+    }
+    const cursor: LogCursor = { transport: 'kafka', topic: m.topic, partition: m.partition, offset: m.next };
+    this.queue.push({ delivery: { records, cursor }, bytes: m.bytes });
     this.wakePoll?.();
+  }
+
+  private committed(id: number, error: string | null): void {
+    const waiting = this.commits.get(id);
+    if (!waiting) return;
+    this.commits.delete(id);
+    if (error === null) waiting.resolve();
+    else waiting.reject(new EventLogError('EVENTLOG_COMMIT_FAILED', { transport: 'kafka', detail: error }, { cause: new Error(error) }));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= new EventLogError('EVENTLOG_CONSUMER_FAILED', { transport: 'kafka', detail: err.message }, { cause: err });
+    this.wakePoll?.();
+    for (const [id, waiting] of this.commits) {
+      this.commits.delete(id);
+      waiting.reject(new EventLogError('EVENTLOG_COMMIT_FAILED', { transport: 'kafka', detail: err.message }, { cause: err }));
+    }
   }
 
   private throwIfFailed(): void {
@@ -298,25 +311,32 @@ export class KafkaLogConsumer implements LogConsumer {
     }
     const next = this.queue.shift();
     if (!next) return null;
-    this.pendingBytes -= next.bytes;
-    this.wakeFetch?.();
+    const message: ToConsumer = { type: 'taken', bytes: next.bytes };
+    this.worker.postMessage(message);
     return next.delivery;
   }
 
-  async commit(cursor: LogCursor): Promise<void> {
-    if (cursor.transport !== 'kafka') throw new TypeError('a Kafka consumer commits Kafka cursors only');
-    try {
-      await this.consumer.commitOffsets([{ topic: cursor.topic, partition: cursor.partition, offset: cursor.offset }]);
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      throw new EventLogError('EVENTLOG_COMMIT_FAILED', { transport: 'kafka', detail }, { cause: err });
-    }
+  commit(cursor: LogCursor): Promise<void> {
+    if (cursor.transport !== 'kafka') return Promise.reject(new TypeError('a Kafka consumer commits Kafka cursors only'));
+    if (this.closed) return Promise.reject(new EventLogError('EVENTLOG_CLOSED', { transport: 'kafka' }));
+    if (this.failure) return Promise.reject(new EventLogError('EVENTLOG_COMMIT_FAILED', { transport: 'kafka', detail: this.failure.message }, { cause: this.failure }));
+    const id = this.nextCommitId++;
+    return new Promise<void>((resolve, reject) => {
+      this.commits.set(id, { resolve, reject });
+      const message: ToConsumer = { type: 'commit', id, topic: cursor.topic, partition: cursor.partition, offset: cursor.offset };
+      this.worker.postMessage(message);
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeFetch?.();
-    await this.consumer.disconnect();
+    const message: ToConsumer = { type: 'close' };
+    this.worker.postMessage(message);
+    // The thread leaves the group and ends; it is stopped if it does not end in time.
+    const timer = setTimeout(() => void this.worker.terminate(), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+    this.fail(new Error('the Kafka consumer is closed'));
   }
 }

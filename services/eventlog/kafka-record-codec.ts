@@ -66,6 +66,13 @@ export function encodeRecord(record: LogRecord): KafkaMessageShape {
   return { key, value, headers };
 }
 
+type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** The kind header's text, if the message has one. */
+export function kindHeaderText(headers: KafkaHeaders | undefined): string | undefined {
+  return headerText(headers?.[KIND_HEADER]);
+}
+
 function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
   if (v === undefined) return undefined;
   const one = Array.isArray(v) ? v[0] : v;
