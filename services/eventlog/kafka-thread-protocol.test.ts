@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { KIND_HEADER } from './kafka-record-codec.js';
+import { packBatch, unpackBatch } from './kafka-consumer-protocol.js';
 import { packMessages, unpackMessages } from './kafka-producer-protocol.js';
 
 describe('producer thread packing', () => {
@@ -17,5 +18,23 @@ describe('producer thread packing', () => {
     expect(back.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()])).toEqual(
       messages.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()]),
     );
+  });
+});
+
+describe('consumer thread packing', () => {
+  it('carries values, missing values, kind headers and offsets across in order', () => {
+    const messages = [
+      { value: Buffer.from([9, 8, 7]), offset: '10' },
+      { value: null, offset: '11' },
+      { value: Buffer.from('cp'), offset: '13', headers: { [KIND_HEADER]: Buffer.from('checkpoint') } },
+      { value: Buffer.alloc(0), offset: '14', headers: { [KIND_HEADER]: 'gap' } },
+    ];
+    const back = unpackBatch(packBatch(messages));
+    expect(back.map((m) => [m.value?.toString('hex') ?? null, m.offset, m.headers[KIND_HEADER]?.toString()])).toEqual([
+      ['090807', '10', undefined],
+      [null, '11', undefined],
+      [Buffer.from('cp').toString('hex'), '13', 'checkpoint'],
+      ['', '14', 'gap'],
+    ]);
   });
 });
