@@ -63,6 +63,8 @@ function plan(buf: Uint8Array, start: number, node: PathNode): boolean {
  * same-size overwrite of existing fields.
  */
 export function patchInPlace(buf: Uint8Array, start: number, root: PathNode): boolean {
+  // Removals, truncations and array paths never qualify: do not read the document to find that out.
+  if (!root.onlySetsFields) return false;
   patches = 0;
   let ok: boolean;
   try {
