@@ -12,7 +12,7 @@ import type { PathNode } from './update-paths.js';
 import { sameBytes } from './update-paths.js';
 
 /** The planned overwrites: value offset in the document's buffer, and the node whose value goes there. */
-const patchAt: number[] = [];
+let patchAt = new Int32Array(16);
 const patchNode: PathNode[] = [];
 let patches = 0;
 
@@ -42,6 +42,11 @@ function plan(buf: Uint8Array, start: number, node: PathNode): boolean {
         const length = c.setEnd - c.setStart;
         // An unchanged value is a move to the end of the document (see apply-update's isMove).
         if (c.setType !== type || length !== end - valueStart || sameBytes(c.setBuf, c.setStart, buf, valueStart, length)) return false;
+        if (patches === patchAt.length) {
+          const more = new Int32Array(patches * 2);
+          more.set(patchAt);
+          patchAt = more;
+        }
         patchAt[patches] = valueStart;
         patchNode[patches] = c;
         patches++;
