@@ -52,6 +52,19 @@ describeWith('kafka', 'event log on Kafka', (server) => {
     for (const c of open.splice(0)) await c.close().catch(() => undefined);
   });
 
+  it('with a tiny back-pressure limit, the consumer thread still hands over every record in order', async () => {
+    const topic = uniqueTopic('eventlog-pressure');
+    const producer = await KafkaLogProducer.open({ brokers: [...server.brokers], topic, maxSendBytes: 1500 });
+    open.push(producer);
+    const records: LogRecord[] = Array.from({ length: 40 }, (_, i) => ({ kind: 'event', event: event(i, i % 4) }));
+    for (let i = 0; i < 40; i += 5) await producer.publish(records.slice(i, i + 5));
+    // Far below one batch: the thread waits after every batch until polls report the bytes taken.
+    const consumer = await KafkaLogConsumer.open({ brokers: [...server.brokers], topic, groupId: `${topic}-g`, maxPendingBytes: 400 });
+    open.push(consumer);
+    const got = (await pollAll(consumer, 40)).flatMap((d) => d.records);
+    expect(got.map(seqOf)).toEqual(records.map(seqOf));
+  });
+
   it('creates its topic with the log settings and keeps each document’s events in order', async () => {
     const topic = uniqueTopic('eventlog-order');
     const producer = await KafkaLogProducer.open({ brokers: [...server.brokers], topic, maxSendBytes: 2000 });

@@ -199,8 +199,13 @@ export class KafkaLogConsumer implements LogConsumer {
   private nextCommitId = 1;
   private readonly commits = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private readonly exited: Promise<void>;
+  /** Bytes polled but not yet reported to the thread: reported in lumps, each report wakes the thread. */
+  private unreported = 0;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly reportEvery: number,
+  ) {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
   }
 
@@ -217,7 +222,8 @@ export class KafkaLogConsumer implements LogConsumer {
       ...(options.client === undefined ? {} : { client: options.client }),
     };
     const worker = new Worker(new URL('./kafka-consumer-thread.mjs', import.meta.url), { workerData: settings });
-    const self = new KafkaLogConsumer(worker);
+    // The thread over-counts by at most a quarter of its limit, so it can never wait on bytes already taken.
+    const self = new KafkaLogConsumer(worker, settings.maxPendingBytes / 4);
     const log = pinoSink(options.logger, 'archiver');
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromConsumer) => {
@@ -311,8 +317,12 @@ export class KafkaLogConsumer implements LogConsumer {
     }
     const next = this.queue.shift();
     if (!next) return null;
-    const message: ToConsumer = { type: 'taken', bytes: next.bytes };
-    this.worker.postMessage(message);
+    this.unreported += next.bytes;
+    if (this.unreported >= this.reportEvery) {
+      const message: ToConsumer = { type: 'taken', bytes: this.unreported };
+      this.worker.postMessage(message);
+      this.unreported = 0;
+    }
     return next.delivery;
   }
 
