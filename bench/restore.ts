@@ -5,12 +5,15 @@
  *    writes) beside an unordered insertMany of the same documents into an
  *    empty collection of the same server, same size, same run. Target ratio
  *    ≥ 0.8.
- * 2. Peak resident memory (VmHWM) of the `rewind restore` process itself at
- *    growing namespace sizes (a restore streams: 10 million documents must
- *    stay under 500 MB). The large sizes write into a wire sink
- *    (support/wire-sink.ts) because the stand-in cannot hold millions of
- *    documents; one run at the rate size writes into the real server, so the
- *    two can be compared.
+ * 2. Peak resident memory (VmHWM) of the `rewind restore` process itself
+ *    (a restore streams: 10 million documents must stay under 500 MB), with
+ *    real components only:
+ *    - dry-runs (no writes) at growing namespace sizes against an empty
+ *      target: every document is folded and classified, nothing is written,
+ *      so millions fit while the stand-in holds nothing;
+ *    - one real restore at the largest size the stand-in holds in reasonable
+ *      time (its heap grows with every document), reading the archive of the
+ *      same-sized dry-run: the difference is the write path's memory.
  *
  * Server: REWIND_BENCH_MONGODB_URI when set, else the local MongoDB wire
  * stand-in (mongo-java-server, in memory) from the test-server install; the
@@ -18,53 +21,46 @@
  * say nothing about a real server, only the ratio (same server, same data) does.
  */
 import type { BenchContext, BenchResult, Figure } from './convention.js';
-import { restoreMemoryAt } from './support/restore-memory.js';
-import type { MemoryRun } from './support/restore-memory.js';
+import { memorySeries } from './support/restore-memory-series.js';
+import type { MemoryPlan } from './support/restore-memory-series.js';
 import { RATE_ROUNDS, restoreRate } from './support/restore-rate.js';
-
 
 interface Plan {
   /** Documents for the rate figure (restore and insertMany alike). */
   rate: number;
-  /** Stand-in heap for the rate size: 2 restores, 2 baselines and one restore process, with their oplog. */
+  /** Stand-in heap for the rate size: a warm-up, 2 restores and 2 baselines, with their oplog. */
   heap: string;
-  /** Namespace sizes whose restore memory is measured, smallest first (an update per 50 documents). */
-  memory: number[];
-  /**
-   * A namespace whose every document was updated after the snapshot: the fold's event buffer
-   * fills to its cap (compaction's memory budget) and spills, the most a restore buffers.
-   */
-  denseUpdates: number | null;
+  memory: Omit<MemoryPlan, 'batchSize'>;
 }
 
-const QUICK: Plan = { rate: 10_000, heap: '1g', memory: [30_000, 300_000], denseUpdates: null };
-const FULL: Plan = { rate: 100_000, heap: '6g', memory: [300_000, 3_000_000, 10_000_000], denseUpdates: 1_000_000 };
+// The real restore's stand-in keeps about 11 KB of heap per document (3.3 GB resident at 300k).
+const QUICK: Plan = { rate: 10_000, heap: '1g', memory: { dryRun: [30_000, 300_000], write: 30_000, writeHeap: '1g', denseUpdates: null } };
+const FULL: Plan = {
+  rate: 100_000,
+  heap: '6g',
+  memory: { dryRun: [300_000, 3_000_000, 10_000_000], write: 300_000, writeHeap: '6g', denseUpdates: 1_000_000 },
+};
 
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
-const millions = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+const TARGET = 'value < 500 MB';
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const plan = ctx.quick ? QUICK : FULL;
   const batchSize = 1000;
   const rate = await restoreRate(ctx, plan.rate, plan.heap, batchSize);
+  const memory = await memorySeries(ctx, { ...plan.memory, batchSize });
 
-  const memory: MemoryRun[] = [];
-  for (const count of plan.memory) {
-    const m = await restoreMemoryAt(count, batchSize);
-    ctx.log(`restore process into the wire sink: ${count} docs, peak RSS ${mb(m.peakRssBytes)} MB, ${m.restoreSeconds.toFixed(1)} s (archive built in ${m.archiveSeconds.toFixed(1)} s)`);
-    memory.push(m);
-  }
-  const smallest = memory[0];
-  const dense = plan.denseUpdates === null ? null : await restoreMemoryAt(plan.denseUpdates, batchSize, 1);
-  if (dense) ctx.log(`restore process into the wire sink, every document updated: ${dense.documents} docs, peak RSS ${mb(dense.peakRssBytes)} MB, ${dense.restoreSeconds.toFixed(1)} s`);
-  const memoryFigures: Figure[] = memory.map((m) => ({
-    metric: `restore process peak RSS, ${millions(m.documents)} documents (wire sink)`,
+  const smallest = memory.dryRuns[0];
+  const sameSize = memory.dryRuns.find((d) => d.documents === memory.write.documents);
+  const dryRunFigures: Figure[] = memory.dryRuns.map((m) => ({
+    metric: `dry-run (no writes) peak RSS at ${size(m.documents)}`,
     unit: 'MB',
     value: mb(m.peakRssBytes),
     // Beside the smallest size: a ratio near 1 says memory does not grow with the namespace.
-    ...(smallest && m !== smallest ? { baseline: { what: `the same restore of ${millions(smallest.documents)} documents`, value: mb(smallest.peakRssBytes) } } : {}),
+    ...(smallest && m !== smallest ? { baseline: { what: `dry-run at ${size(smallest.documents)}`, value: mb(smallest.peakRssBytes) } } : {}),
     lowerIsBetter: true,
-    target: 'value < 500 MB',
+    target: TARGET,
   }));
 
   return {
@@ -76,39 +72,50 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         baseline: { what: 'unordered insertMany of the same documents, same server', value: Math.round(plan.rate / rate.baselineSeconds) },
         target: '>= 0.8',
       },
-      {
-        metric: `restore process peak RSS, ${millions(plan.rate)} documents (same server)`,
-        unit: 'MB',
-        value: mb(rate.processPeakRssBytes),
-        lowerIsBetter: true,
-        target: 'value < 500 MB',
-      },
-      ...memoryFigures,
-      ...(dense
+      ...dryRunFigures,
+      ...(memory.dense
         ? [
             {
-              metric: `restore process peak RSS, ${millions(dense.documents)} documents each updated after the snapshot (wire sink)`,
+              metric: `dry-run (no writes) peak RSS at ${size(memory.dense.documents)}, every document updated after the snapshot`,
               unit: 'MB',
-              value: mb(dense.peakRssBytes),
+              value: mb(memory.dense.peakRssBytes),
               lowerIsBetter: true,
-              target: 'value < 500 MB',
+              target: TARGET,
             },
           ]
         : []),
+      {
+        metric: `restore into ${memory.writeServer.name} peak RSS at ${size(memory.write.documents)}`,
+        unit: 'MB',
+        value: mb(memory.write.peakRssBytes),
+        // Beside the dry-run of the same archive: the ratio is what the write path adds.
+        ...(sameSize ? { baseline: { what: `dry-run (no writes) at ${size(sameSize.documents)}, same archive`, value: mb(sameSize.peakRssBytes) } } : {}),
+        lowerIsBetter: true,
+        target: TARGET,
+      },
     ],
     params: {
       server: rate.server,
       documents: plan.rate,
       batchSize,
       rounds: `warm-up, then restore and insertMany alternately ${RATE_ROUNDS} times; best round of each`,
-      archive: 'one snapshot namespace + one segment of updates (every 50th document), folded by compaction',
+      archive: 'one snapshot namespace + segments of updates (every 50th document, 100k events per segment), folded by compaction',
       writes: 'into-empty: bulkWrite insertOne, ordered: false (duplicate keys on resume rewritten as replaceOne upserts)',
       memory: 'VmHWM of the `rewind restore` process (bin/rewind.mjs, --json), sampled from /proc every 25 ms and at its report',
-      memorySizes: plan.memory,
+      memoryDryRun:
+        '`--mode overwrite --dry-run` against an empty collection: folds snapshot and segments, reads the target in key order (empty), classifies every document (report counts each as a would-be insert; checked), writes nothing (collection checked empty); leaves out decoding documents for the driver and the write batches in flight',
+      memoryDryRunServer: memory.dryRunServer,
+      memoryDryRunSizes: plan.memory.dryRun,
+      memoryWrite: 'a real `--mode into-empty` restore of the archive of the same-sized dry-run; the collection is counted afterwards',
+      memoryWriteServer: memory.writeServer.description,
       memoryGrowth:
-        'what grows is the fold: update events after the snapshot (one per 50 documents here) stay buffered until the merge, up to compaction\'s event budget, then spill; the every-document-updated run shows the cap',
-      memoryTarget: 'a wire sink in the benchmark process (acknowledges and counts writes, stores nothing); documents counted against the namespace size',
-      memoryRestoreSeconds: Object.fromEntries(memory.map((m) => [m.documents, Math.round(m.restoreSeconds * 10) / 10])),
+        'what grows is the fold: update events after the snapshot (one per 50 documents here) stay buffered until the merge, up to compaction\'s event budget, then spill; the every-document-updated dry-run shows the cap',
+      memorySeconds: {
+        ...Object.fromEntries(memory.dryRuns.map((m) => [`dry-run ${size(m.documents)}`, Math.round(m.seconds * 10) / 10])),
+        ...(memory.dense ? { [`dry-run ${size(memory.dense.documents)} every document updated`]: Math.round(memory.dense.seconds * 10) / 10 } : {}),
+        [`restore ${size(memory.write.documents)}`]: Math.round(memory.write.seconds * 10) / 10,
+      },
+      archiveSeconds: memory.archiveSeconds,
     },
   };
 }

@@ -8,6 +8,8 @@ import { startMongoStandIn } from '../../test/harness/local-mongo-stand-in.js';
 
 export interface BenchServer {
   uri: string;
+  /** Short, for figure names: what the writes went into. */
+  name: string;
   description: string;
   stop: () => Promise<void>;
 }
@@ -18,12 +20,13 @@ export interface BenchServer {
  */
 export async function benchServer(maxHeap = '1g'): Promise<BenchServer> {
   const env = process.env.REWIND_BENCH_MONGODB_URI;
-  if (env) return { uri: env, description: 'REWIND_BENCH_MONGODB_URI', stop: () => Promise.resolve() };
+  if (env) return { uri: env, name: 'REWIND_BENCH_MONGODB_URI', description: 'REWIND_BENCH_MONGODB_URI', stop: () => Promise.resolve() };
   const installed = (await loadInstallState()).server('mongo-java-server');
   if (!installed.ok) throw new Error(`no MongoDB for the benchmark: set REWIND_BENCH_MONGODB_URI or install the stand-in (${installed.reason})`);
   const running = await startMongoStandIn(installed, { maxHeap });
   return {
     uri: running.server.uri,
+    name: 'mongo-java-server',
     description: `mongo-java-server ${running.server.version} (MongoDB wire stand-in, in memory, -Xmx${maxHeap}; not mongod)`,
     stop: running.stop,
   };

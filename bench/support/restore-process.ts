@@ -15,8 +15,8 @@ export interface RestoreProcessResult {
   /** Wall time of the whole process (start-up and the fold included), seconds. */
   seconds: number;
   peakRssBytes: number;
-  /** The restore's --json report. */
-  report: { totals: { inserted: number }; durationMs: number };
+  /** The restore's --json report (the parts benchmarks check). */
+  report: { dryRun: boolean; totals: { inserted: number; replaced: number; deleted: number; unchanged: number; kept: number }; durationMs: number };
 }
 
 function vmHwmBytes(pid: number): number | null {

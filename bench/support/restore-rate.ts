@@ -2,12 +2,8 @@
  * The rate half of bench/restore.ts: the same `count` documents restored
  * (into-empty, in this process, timed from opening the state at T to the last
  * acknowledged write) and inserted with unordered insertMany into empty
- * collections of the same server, alternately; then one `rewind restore`
- * process into the same server, for its peak memory beside the sink's.
+ * collections of the same server, alternately.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
@@ -18,7 +14,6 @@ import type { BenchContext } from '../convention.js';
 import { timed } from '../convention.js';
 import { benchArchive, benchDocument, finalBenchDocument } from './bench-data.js';
 import { benchServer } from './bench-server.js';
-import { runRestoreProcess } from './restore-process.js';
 
 export const RATE_ROUNDS = 2;
 
@@ -27,14 +22,12 @@ export interface RateRun {
   /** Best round of each, seconds. */
   restoreSeconds: number;
   baselineSeconds: number;
-  processPeakRssBytes: number;
 }
 
 export async function restoreRate(ctx: BenchContext, count: number, heap: string, batchSize: number): Promise<RateRun> {
   const server = await benchServer(heap);
   const client = new MongoClient(server.uri);
   const archive = await benchArchive(count);
-  const jobDir = await mkdtemp(join(tmpdir(), 'rewind-bench-jobs-'));
   try {
     await client.connect();
     const db = client.db(`rewind_bench_restore_${process.pid}`);
@@ -87,22 +80,11 @@ export async function restoreRate(ctx: BenchContext, count: number, heap: string
     }
     for (const [what, runs] of [['restore', restored], ['insertMany', baseline]] as const) ctx.log(`${what}: ${count} docs in ${runs.map((r) => r.toFixed(2)).join(' s, ')} s`);
 
-    const proc = await runRestoreProcess([
-      '--archive', archive.root,
-      '--target', server.uri,
-      '--ns-from', 'shop.orders',
-      '--ns-to', `${db.databaseName}.process`,
-      '--batch-size', String(batchSize),
-      '--job-dir', jobDir,
-    ]);
-    await expectCount('process');
-    ctx.log(`restore process into the server: ${count} docs in ${proc.seconds.toFixed(2)} s (with start-up), peak RSS ${(proc.peakRssBytes / 1048576).toFixed(1)} MB`);
     await db.dropDatabase();
-    return { server: server.description, restoreSeconds: Math.min(...restored), baselineSeconds: Math.min(...baseline), processPeakRssBytes: proc.peakRssBytes };
+    return { server: server.description, restoreSeconds: Math.min(...restored), baselineSeconds: Math.min(...baseline) };
   } finally {
     await client.close();
     await archive.remove();
-    await rm(jobDir, { recursive: true, force: true });
     await server.stop();
   }
 }
