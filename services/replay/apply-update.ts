@@ -194,8 +194,10 @@ const SMALL_STACK = 256;
 let itemKind = new Uint8Array(SMALL_STACK);
 let itemType = new Uint8Array(SMALL_STACK);
 let itemCreated = new Uint8Array(SMALL_STACK);
-let itemStart = new Float64Array(SMALL_STACK);
-let itemEnd = new Float64Array(SMALL_STACK);
+// Int32, not Float64: a float64 element passed on to a call that is not inlined is boxed into a new
+// HeapNumber, two per copied element. Offsets fit: a BSON document and a store's slab are below 2 GiB.
+let itemStart = new Int32Array(SMALL_STACK);
+let itemEnd = new Int32Array(SMALL_STACK);
 let itemChild = new Int32Array(SMALL_STACK);
 let itemTop = 0;
 
@@ -206,7 +208,7 @@ function resetItems(): void {
 }
 
 function growItems(capacity: number, shrink = false): void {
-  const grow = <T extends Uint8Array | Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+  const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
     const b = make(capacity);
     if (!shrink) b.set(a);
     return b;
@@ -214,8 +216,8 @@ function growItems(capacity: number, shrink = false): void {
   itemKind = grow(itemKind, (n) => new Uint8Array(n));
   itemType = grow(itemType, (n) => new Uint8Array(n));
   itemCreated = grow(itemCreated, (n) => new Uint8Array(n));
-  itemStart = grow(itemStart, (n) => new Float64Array(n));
-  itemEnd = grow(itemEnd, (n) => new Float64Array(n));
+  itemStart = grow(itemStart, (n) => new Int32Array(n));
+  itemEnd = grow(itemEnd, (n) => new Int32Array(n));
   itemChild = grow(itemChild, (n) => new Int32Array(n));
 }
 
