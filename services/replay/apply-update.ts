@@ -23,6 +23,7 @@
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, nameBytes, valueSize } from './bson-bytes.js';
 import { BsonWriter, copyOut } from './bson-writer.js';
+import { SplicePlan, planSplice, writePlanned } from './splice-update.js';
 import { UpdateApplyError, compileUpdateDescription, sameBytes } from './update-paths.js';
 import type { PathNode } from './update-paths.js';
 
@@ -45,10 +46,17 @@ export function applyUpdateDescription(doc: Buffer, ud: UpdateDescriptionRecord)
 
 /**
  * Writes the document at `src[start..]` with the compiled changes applied, at
- * `out`'s position. On an error `out` holds a partial document past where it
- * started: the caller discards it.
+ * `out`'s position: from a splice plan when the update is a common one (see
+ * splice-update), else by the general writer. On an error `out` holds a
+ * partial document past where it started: the caller discards it.
  */
 export function writeUpdated(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): void {
+  if (planSplice(src, start, root) === SplicePlan.None) writeGeneral(out, src, start, root);
+  else writePlanned(out, src, start);
+}
+
+/** The general writer: every update, every error worded. */
+export function writeGeneral(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): void {
   resetItems();
   try {
     writeDocument(out, src, start, root);

@@ -53,6 +53,18 @@ export class BsonWriter {
     this.buf[this.pos++] = b;
   }
 
+  /** A little-endian int32 (a document's length). */
+  int32(v: number): void {
+    this.ensure(4);
+    const dst = this.buf;
+    const p = this.pos;
+    dst[p] = v & 0xff;
+    dst[p + 1] = (v >>> 8) & 0xff;
+    dst[p + 2] = (v >>> 16) & 0xff;
+    dst[p + 3] = (v >>> 24) & 0xff;
+    this.pos = p + 4;
+  }
+
   /** Type byte and `name\0` of an element whose value follows; the name is `name[start, start + length)`. */
   header(type: number, name: Uint8Array, start: number, length: number): void {
     this.ensure(length + 2);

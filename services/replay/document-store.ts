@@ -17,20 +17,27 @@
  */
 import { int32At } from './bson-bytes.js';
 import { BsonWriter } from './bson-writer.js';
-import { writeUpdated } from './apply-update.js';
+import { writeGeneral } from './apply-update.js';
 import type { PathNode } from './apply-update.js';
-import { patchInPlace } from './patch-in-place.js';
+import { SplicePlan, patchPlanned, planSplice, writePlanned } from './splice-update.js';
 
 const INITIAL_SLAB = 16 * 1024;
 const HEADER = 12;
 /** The slot field of a record known to be dead (an old version, or a removed document). */
 const DEAD = -1;
+/** How much of a record warmRecord reads ahead: a typical document whole, the head of a large one. */
+const WARM_BYTES = 320;
 
 function setUint32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v & 0xff;
   buf[at + 1] = (v >>> 8) & 0xff;
   buf[at + 2] = (v >>> 16) & 0xff;
   buf[at + 3] = (v >>> 24) & 0xff;
+}
+
+/** The hash the table files `key` under (see tableWord). */
+export function keyHash(key: Uint8Array): number {
+  return hashBytes(key, 0, key.length);
 }
 
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
@@ -76,6 +83,41 @@ export class DocumentStore {
       while (i < n && buf[k + i] === key[i]) i++;
       if (i === n) return slot;
     }
+  }
+
+  /*
+   * Reading ahead. Before a batch of events is applied, the memory their
+   * find() and update will touch is read in two passes over the whole batch:
+   * the keys' table slots, then the first lines of their records (header,
+   * key and the start of the document, where an update's fields usually
+   * are). A random document's lookup is mostly cache and TLB misses; touched
+   * one event at a time they stall one after the other, touched in tight
+   * passes of independent loads they overlap, and the apply that follows
+   * finds them in the cache. JavaScript has no prefetch instruction: loads
+   * whose results are summed are the next best thing. Reads only, and
+   * harmless when wrong.
+   */
+
+  /** The table word (record offset + 1, or 0) of the key hashed by keyHash(), or of the slot where its probe ends. */
+  tableWord(hash: number): number {
+    const t = this.table;
+    const mask = this.mask;
+    let slot = hash & mask;
+    // Most probes end in the home slot's cache line: comparing hashes costs no further miss.
+    while (t[2 * slot] !== hash && t[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    return (t[2 * slot + 1] as number) | 0;
+  }
+
+  /** Reads the first lines of the record a table word names; returns a sum of what it read. */
+  warmRecord(word: number): number {
+    // 0: an empty slot; -1: a slot being linked.
+    if (word <= 0) return 0;
+    const buf = this.slab.buf;
+    const at = word - 1;
+    const end = Math.min(at + WARM_BYTES, this.slab.pos) - 1;
+    let sum = 0;
+    for (let p = at; p < end; p += 64) sum += buf[p] as number;
+    return sum + (buf[end] ?? 0);
   }
 
   private recordOf(slot: number): number {
@@ -134,13 +176,19 @@ export class DocumentStore {
    */
   update(slot: number, root: PathNode, inPlace: boolean): void {
     const slab = this.slab;
+    // The source is read from the slab object of the moment: if the write grows the slab, the old one stays readable.
+    const src = slab.buf;
     const old = this.recordOf(slot);
-    const keyEnd = old + HEADER + int32At(slab.buf, old + 4);
-    if (inPlace && patchInPlace(slab.buf, keyEnd, root)) return;
-    const at = this.beginRecord(slot, slab.buf, old + HEADER, keyEnd);
+    const keyEnd = old + HEADER + int32At(src, old + 4);
+    const plan = planSplice(src, keyEnd, root);
+    if (plan === SplicePlan.SameSize && inPlace) {
+      patchPlanned(src);
+      return;
+    }
+    const at = this.beginRecord(slot, src, old + HEADER, keyEnd);
     try {
-      // The source is read from the slab object of the moment: if the write grows the slab, the old one stays readable.
-      writeUpdated(slab, slab.buf, keyEnd, root);
+      if (plan === SplicePlan.None) writeGeneral(slab, src, keyEnd, root);
+      else writePlanned(slab, src, keyEnd);
     } catch (e) {
       slab.pos = at;
       throw e;

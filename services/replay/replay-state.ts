@@ -15,7 +15,7 @@ import type { BaseSnapshot } from './base-snapshot.js';
 import { applyMetadataEvent, fromCatalogMetadata, implicitMetadata, toCatalogMetadata, uuidString } from './collection-metadata.js';
 import type { MetadataState } from './collection-metadata.js';
 import { DuplicateFilter } from './dedup.js';
-import { DocumentStore } from './document-store.js';
+import { DocumentStore, keyHash } from './document-store.js';
 import { ReplayError } from './errors.js';
 import { compareEventPositions, eventPosition, namespaceName } from './event-position.js';
 import { compareKeys } from './key-order.js';
@@ -29,6 +29,9 @@ export interface ReplayGap {
 }
 
 export type GapPolicy = 'throw' | 'record';
+
+/** Events per warmed batch: enough misses to overlap, few enough to stay in the cache until applied. */
+const WARM_BATCH = 32;
 
 interface NamespaceState {
   docs: DocumentStore;
@@ -48,6 +51,12 @@ export class ReplayState {
   private readonly dedup: DuplicateFilter;
   private undo: (() => void)[] | undefined;
   readonly stats: ReplayStats = { applied: 0, duplicates: 0, inBase: 0, groups: 0 };
+  /** The batch being warmed and applied (see warm()), its documents' stores, and a number per event for warm()'s passes. */
+  private readonly batch: (ChangeEvent | undefined)[] = new Array<ChangeEvent | undefined>(WARM_BATCH).fill(undefined);
+  private readonly batchStores: (DocumentStore | undefined)[] = new Array<DocumentStore | undefined>(WARM_BATCH).fill(undefined);
+  private readonly batchWords = new Int32Array(WARM_BATCH);
+  /** What warm() read, kept so that its loads are not dropped as dead code. */
+  warmSink = 0;
 
   constructor(
     readonly basePosition: Position | null = null,
@@ -103,14 +112,68 @@ export class ReplayState {
       else (rest ??= []).push(ev);
       return true;
     };
+    // Events are applied in batches, each warmed first (see warm()).
+    const batch = this.batch;
+    let n = 0;
+    let stopped = false;
+    const flush = (): void => {
+      this.warm(n);
+      for (let i = 0; i < n && !stopped; i++) stopped = !step(batch[i] as ChangeEvent);
+      n = 0;
+    };
     // A synchronous source is read without an await per event.
     if (Symbol.iterator in events) {
-      for (const ev of events) if (!step(ev)) break;
+      for (const ev of events) {
+        batch[n++] = ev;
+        if (n === WARM_BATCH) flush();
+        if (stopped) break;
+      }
     } else {
-      for await (const ev of events) if (!step(ev)) break;
+      for await (const ev of events) {
+        batch[n++] = ev;
+        if (n === WARM_BATCH) flush();
+        if (stopped) break;
+      }
     }
+    if (!stopped) flush();
+    batch.fill(undefined);
     close();
     return this.stats;
+  }
+
+  /**
+   * Reads ahead the table slots, then the records, of the batch's documents
+   * (see DocumentStore's reading ahead). Reads only: a hint, never a decision.
+   */
+  private warm(n: number): void {
+    const batch = this.batch;
+    const stores = this.batchStores;
+    const words = this.batchWords;
+    let lastNs: ChangeEvent['ns'] | undefined;
+    let docs: DocumentStore | undefined;
+    // Hashes first: no misses, so the passes after it are nothing but loads.
+    for (let i = 0; i < n; i++) {
+      const ev = batch[i] as ChangeEvent;
+      stores[i] = undefined;
+      if (!isDocumentEvent(ev) || ev.documentKey === null) continue;
+      if (ev.ns !== lastNs) {
+        lastNs = ev.ns;
+        docs = this.namespaces.get(namespaceName(ev.ns))?.docs;
+      }
+      if (docs === undefined) continue;
+      stores[i] = docs;
+      words[i] = keyHash(ev.documentKey);
+    }
+    for (let i = 0; i < n; i++) {
+      const s = stores[i];
+      if (s !== undefined) words[i] = s.tableWord(words[i] as number);
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const s = stores[i];
+      if (s !== undefined) sum += s.warmRecord(words[i] as number);
+    }
+    this.warmSink = sum;
   }
 
   /** A group of one event: it changes state only after every check passed, so it needs no undo log. */

@@ -47,12 +47,6 @@ export class PathNode {
   childCount = 0;
   /** Matched while its parent document is written (each tree is written once). */
   seen = false;
-  /**
-   * On the root: the tree only sets values, through components that cannot
-   * be array indexes — the only kind of update that may be patched in place,
-   * known before reading the document.
-   */
-  onlySetsFields = true;
 
   reset(parent: PathNode | undefined, kind: ComponentKind, name: Uint8Array, nameStart: number, nameLength: number): this {
     this.parent = parent;
@@ -68,7 +62,6 @@ export class PathNode {
     this.truncate = -1;
     this.childCount = 0;
     this.seen = false;
-    this.onlySetsFields = true;
     return this;
   }
 
@@ -139,25 +132,14 @@ function leaf(root: PathNode, path: Uint8Array, start: number, end: number, disa
     return node;
   }
   // Components split at '.' (a byte that never occurs inside a multi-byte UTF-8 character).
+  // (A path refused halfway leaves nodes behind: the whole tree is dropped with the error.)
+  let node = root;
   let from = start;
   for (let i = start; i <= end; i++) {
     if (i < end && path[i] !== 0x2e) continue;
     if (i === from) throw new UpdateApplyError(utf8(path, start, end), 'empty path component');
-    from = i + 1;
-  }
-  let node = root;
-  from = start;
-  let digits = true;
-  for (let i = start; i <= end; i++) {
-    if (i < end && path[i] !== 0x2e) {
-      const b = path[i] as number;
-      if (b < 0x30 || b > 0x39) digits = false;
-      continue;
-    }
-    if (digits) root.onlySetsFields = false;
     node = child(node, path, from, i - from, 'auto');
     from = i + 1;
-    digits = true;
   }
   return node;
 }
@@ -192,7 +174,6 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
   pooled = 0;
   const root = newNode(undefined, 'field', NO_BYTES, 0, 0);
   const disambiguated = readDisambiguated(ud.disambiguatedPaths);
-  if (disambiguated !== undefined || ud.removedFields.length > 0 || ud.truncatedArrays.length > 0) root.onlySetsFields = false;
   const u = ud.updatedFields;
   if (u.length < 5) throw new BsonBytesError('document at 0 runs past the buffer');
   const size = int32At(u, 0);
