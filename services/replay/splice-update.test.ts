@@ -95,12 +95,14 @@ describe('splice updates', () => {
     ['an appended array element', ud({ 'tags.3': 'd', 'tags.4': 'e' }), SplicePlan.Resized],
     ['a removal and a truncation', ud({}, ['status', 'missing'], [{ field: 'tags', newSize: 1 }]), SplicePlan.Resized],
     ['a truncation, then an append', ud({ 'tags.1': 'z' }, [], [{ field: 'tags', newSize: 1 }]), SplicePlan.Resized],
+    ['an append past the end, padded with nulls', ud({ 'tags.6': 'g', 'tags.4': 'e' }, ['tags.5']), SplicePlan.Resized],
   ])('plans %s', (_what, update, plan) => {
     expect(check(before, update)).toBe(plan);
   });
 
   it.each([
-    ['padding an array', ud({ 'tags.5': 'd' })],
+    ['a long padding', ud({ 'tags.5000': 'd' })],
+    ['a document created in a padded slot', ud({ 'tags.5.x': 'd' })],
     ['creating a document below a new path', ud({ 'new.deep': 1 })],
     ['removing an array element', ud({}, ['tags.0'])],
     ['a path through a scalar', ud({ 'qty.x': 1 })],

@@ -9,8 +9,8 @@
  * size, the edits can even be made in place.
  *
  * The planner only plans what the general writer would write without an
- * error, and declines everything else — padding an array, creating a
- * document below a new path, removing an array element, a malformed
+ * error, and declines everything else — creating a document below a new
+ * path, removing an existing array element, a long padding, a malformed
  * document, any path the general writer refuses — so that writing the plan
  * gives exactly the general writer's bytes (a property test holds the two
  * together), and the general writer still words every error.
@@ -40,9 +40,12 @@ const enum EditKind {
   Remove,
   /** A new field, the node's, is inserted at `from` (a document's terminating NUL). */
   Insert,
-  /** A new array element, the node's, with index `value`, is inserted at `from` (the array's NUL). */
+  /** A new array element with index `value` is inserted at `from` (the array's NUL): the node's value, or null without a node. */
   Append,
 }
+
+/** Padding beyond this is left to the general writer, which knows mongod's limit. */
+const MAX_SPLICE_PADDING = 1000;
 
 /** The plan of the last planSplice(), valid until the next one (apply is synchronous). */
 let editKind = new Uint8Array(32);
@@ -252,18 +255,20 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
     delta -= stop - cut;
     sameSize = false;
   }
-  // Appends, in index order, exactly at the end: anything further would pad with nulls.
-  let handled = 0;
-  for (let i = 0; i < node.childCount; i++) if (indexOf(node.children[i] as PathNode) < size) handled++;
-  for (let c = childAt(node, size); c !== undefined; c = childAt(node, size)) {
-    if (c.setType < 0) throw DECLINE;
-    addEdit(EditKind.Append, stop, stop, size, c);
-    delta += 2 + arrayIndexName(size).length + c.setEnd - c.setStart;
+  // Paths past the end append, in index order; a gap is padded with nulls, as $set pads.
+  let last = -1;
+  for (let i = 0; i < node.childCount; i++) last = Math.max(last, indexOf(node.children[i] as PathNode));
+  if (last - size > MAX_SPLICE_PADDING) throw DECLINE;
+  for (; size <= last; size++) {
+    const c = childAt(node, size);
+    // A path below a padded slot creates a document there: left to the general writer.
+    if (c !== undefined && c.setType < 0 && !c.remove) throw DECLINE;
+    // A removed padded slot stays null.
+    const set = c !== undefined && c.setType >= 0 ? c : undefined;
+    addEdit(EditKind.Append, stop, stop, size, set);
+    delta += 2 + arrayIndexName(size).length + (set === undefined ? 0 : set.setEnd - set.setStart);
     sameSize = false;
-    size++;
-    handled++;
   }
-  if (handled !== node.childCount) throw DECLINE;
   closeLength(length, buf, start, delta);
   return delta;
 }
@@ -316,8 +321,8 @@ export function writePlanned(out: BsonWriter, src: Uint8Array, start: number): v
         break;
       case EditKind.Append: {
         const name = arrayIndexName(editValue[e] as number);
-        out.header((c as PathNode).setType, name, 0, name.length);
-        out.copy((c as PathNode).setBuf, (c as PathNode).setStart, (c as PathNode).setEnd);
+        out.header(c === undefined ? BSON_TYPE.null : c.setType, name, 0, name.length);
+        if (c !== undefined) out.copy(c.setBuf, c.setStart, c.setEnd);
         break;
       }
       default:
