@@ -2,7 +2,11 @@
  * The archiver: event log → segments (rolled by size and by age) → catalog,
  * with the resume token and the durable position committed in the same
  * atomic catalog update as the segment holding the events they cover, and the
- * log's own position (Kafka offsets) committed only after that. Builds the
+ * log's own position (Kafka offsets) committed only after that. A segment
+ * rolled by size or age is made durable in the background while the next one
+ * fills (a few at a time, catalogued strictly in order): its file, catalog and
+ * directory fsyncs (a second or more on a busy machine) no longer stall the log.
+ * Builds the
  * first base snapshot from the initial copy, compacts on a schedule or after a
  * volume of events, and applies retention.
  *
@@ -36,6 +40,9 @@ export interface ArchiverStatus {
   lastError: string | null;
 }
 
+/** Rolled segments in the background at most (each finishing, or waiting for the catalog). */
+const MAX_ROLLING = 3;
+
 const eventPos = (e: EventHead): Position => position(e.seconds, e.increment, e.index);
 
 /** The last position before `p`'s clusterTime group: compaction never splits a transaction still arriving. */
@@ -60,6 +67,13 @@ export class Archiver {
   private committedToken = false;
   private pendingCheckpoint: Checkpoint | null = null;
   private handledCursor: LogCursor | null = null;
+  /**
+   * Rolled segments not yet settled, oldest first: each settles once its file is durable, it is in the
+   * catalog with the checkpoint it covers, and its log position is committed. Each waits for the one
+   * before it, so a failure stops every later commit; the failure is kept and rethrown by the loop.
+   */
+  private readonly rolling: Promise<void>[] = [];
+  private rollFailure: Error | null = null;
   private committedCursor: LogCursor | null = null;
   private copy: CopyBuilder | null = null;
   private copyMetadata: CollectionMetadata[] = [];
@@ -137,6 +151,8 @@ export class Archiver {
     } catch (err) {
       this.stats.lastError = err instanceof Error ? err.message : String(err);
       await this.compaction?.catch(() => undefined);
+      // A segment rolled before the failure may still become durable; the log is closed only after it settles.
+      await Promise.allSettled(this.rolling);
       await this.segment?.abort().catch(() => undefined);
       await this.copy?.abort().catch(() => undefined);
       this.setState('failed', { err });
@@ -159,6 +175,8 @@ export class Archiver {
         return;
       }
       case 'copy-start':
+        // What the archive knows (knownUpTo) and the copy's floor must not race a segment still rolling.
+        await this.settleRoll();
         await this.copy?.abort();
         this.copy = null;
         // A copy re-delivered after its base was committed (a crash before the log commit) is not built twice.
@@ -238,9 +256,14 @@ export class Archiver {
   /** Rolls by size or age; commits progress without events; compacts and applies retention when due. */
   private async maintain(): Promise<void> {
     const now = Date.now();
+    if (this.rollFailure) throw this.rollFailure;
     if (this.segment && (this.segment.bytesWritten >= this.o.segmentMaxBytes || now - this.segmentOpenedAt >= this.o.segmentMaxAgeMs)) {
-      await this.roll(this.segment.bytesWritten >= this.o.segmentMaxBytes ? 'size' : 'age');
+      // Past a few rolls in the background, wait for the oldest: bounds the work (and memory) behind the log.
+      while (this.rolling.length >= MAX_ROLLING) await this.rolling[0];
+      this.startRoll(this.segment.bytesWritten >= this.o.segmentMaxBytes ? 'size' : 'age');
     } else if (!this.segment && now - this.lastProgressCommit >= this.o.segmentMaxAgeMs) {
+      // A checkpoint may cover events of the segment still rolling: it is committed after that segment.
+      await this.settleRoll();
       await this.commitProgress(false);
     }
     if (now - this.lastCompactionCheck >= 1000 && !this.compaction) {
@@ -257,30 +280,68 @@ export class Archiver {
     }
   }
 
-  /** Makes the open segment durable, then commits it with the covered resume point in one catalog update. */
+  /** Rolls the open segment and waits until it (and every segment rolled before it) is durable and catalogued. */
   private async roll(reason: string): Promise<void> {
-    let entry: SegmentEntry | null = null;
-    if (this.segment && this.segment.count > 0) {
-      entry = await this.segment.finish();
-      this.stats.segmentsWritten += 1;
-      this.log.info({ reason, segment: entry.id, events: entry.count, bytes: entry.file.bytes, first: entry.first, last: entry.last }, 'segment written');
-    } else {
-      await this.segment?.abort();
-    }
+    await this.settleRoll();
+    this.startRoll(reason);
+    await this.settleRoll();
+  }
+
+  /**
+   * Hands the open segment over: its file is finished and synced at once, beside the rolls before it; then,
+   * after the roll before it settled, it is catalogued with the checkpoint it covers and its log position
+   * committed. The next segment fills meanwhile. Everything handled so far is in this segment or an earlier
+   * one, so the pending checkpoint and the handled cursor are exactly what it covers.
+   */
+  private startRoll(reason: string): void {
+    const segment = this.segment;
+    const cp = this.pendingCheckpoint;
+    const cursor = this.handledCursor;
     this.segment = null;
-    await this.commitCatalog(entry);
+    this.pendingCheckpoint = null;
+    const durable = this.finishSegment(segment, reason);
+    // Observed here; a failure reaches the loop through `settled`.
+    durable.catch(() => undefined);
+    const settled = (this.rolling.at(-1) ?? Promise.resolve()).then(async () => this.commitCatalog(await durable, cp, cursor));
+    this.rolling.push(settled);
+    settled.then(
+      () => void this.rolling.shift(),
+      (err: unknown) => {
+        this.rollFailure ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+  }
+
+  /** Waits until every rolled segment settled; rethrows a failure. */
+  private async settleRoll(): Promise<void> {
+    for (const settled of [...this.rolling]) await settled;
+    if (this.rollFailure) throw this.rollFailure;
+  }
+
+  /** The segment's file, durable, and its catalog entry; null for an empty segment (nothing is written). */
+  private async finishSegment(segment: SegmentWriter | null, reason: string): Promise<SegmentEntry | null> {
+    if (!segment || segment.count === 0) {
+      await segment?.abort();
+      return null;
+    }
+    const entry = await segment.finish();
+    this.stats.segmentsWritten += 1;
+    this.log.info({ reason, segment: entry.id, events: entry.count, bytes: entry.file.bytes, first: entry.first, last: entry.last }, 'segment written');
+    return entry;
   }
 
   private async commitProgress(force: boolean): Promise<void> {
-    if (!force && !this.pendingCheckpoint) {
+    const cp = this.pendingCheckpoint;
+    if (!force && !cp) {
       this.lastProgressCommit = Date.now();
-      return this.commitLog();
+      return this.commitLog(this.handledCursor);
     }
-    await this.commitCatalog(null);
+    this.pendingCheckpoint = null;
+    await this.commitCatalog(null, cp, this.handledCursor);
   }
 
-  private async commitCatalog(entry: SegmentEntry | null): Promise<void> {
-    const cp = this.pendingCheckpoint;
+  /** Commits a durable segment and the checkpoint it covers in one catalog update, then the log position `cursor`. */
+  private async commitCatalog(entry: SegmentEntry | null, cp: Checkpoint | null, cursor: LogCursor | null): Promise<void> {
     if (entry || cp) {
       await this.o.catalog.update((draft) => {
         if (entry) draft.segments.push(entry);
@@ -297,18 +358,17 @@ export class Archiver {
         this.committedDurable = parsePosition(cp.durable);
         this.committedToken = true;
       }
-      this.pendingCheckpoint = null;
       this.stats.lastCommitAt = new Date().toISOString();
     }
     this.lastProgressCommit = Date.now();
-    await this.commitLog();
+    await this.commitLog(cursor);
   }
 
-  /** Tells the log what is durable: everything handled, but never past the start of a copy still being built. */
-  private async commitLog(): Promise<void> {
-    if (!this.handledCursor) return;
+  /** Tells the log what is durable: `cursor` (what was handled), but never past the start of a copy still being built. */
+  private async commitLog(cursor: LogCursor | null): Promise<void> {
+    if (!cursor) return;
     // copyFloor stays set from copy-start until the base built from the copy is in the catalog.
-    const target = this.copy || this.copyFloor ? this.copyFloor : this.handledCursor;
+    const target = this.copy || this.copyFloor ? this.copyFloor : cursor;
     if (!target || (this.committedCursor && minCursor(target, this.committedCursor) === target)) return;
     await this.o.consumer.commit(target);
     this.committedCursor = target;
