@@ -20,7 +20,8 @@ import { Lifecycle } from './lifecycle.js';
 import type { CollectorState } from './lifecycle.js';
 import { NamespaceFilter } from './namespace-filter.js';
 import type { NamespaceScope } from './namespace-filter.js';
-import { ChangeEventNormalizeError, normalizeChangeEvent, reassembleSplitEvent } from './normalize-event.js';
+import { ChangeEventFields } from './change-event-fields.js';
+import { ChangeEventNormalizeError, normalizeChangeEventFields, reassembleSplitEvent } from './normalize-event.js';
 import { PositionAssigner } from './position-assigner.js';
 import { isRetryableSourceError } from './retryable-error.js';
 import type { ResumePoint, ResumeStore } from './resume-store.js';
@@ -248,33 +249,34 @@ export class Collector {
     let lastId: Document | null = null;
     let invalidated = false;
     for (const piece of batch.events) {
-      let raw = piece;
-      if (raw.splitEvent !== undefined) {
-        this.fragments.push(raw);
-        const split = raw.splitEvent as { fragment?: unknown; of?: unknown };
+      // Every top-level field read below and in normalize comes from this one pass (change-event-fields.ts).
+      let fields = new ChangeEventFields(piece);
+      if (fields.splitEvent !== undefined) {
+        this.fragments.push(piece);
+        const split = fields.splitEvent as { fragment?: unknown; of?: unknown };
         if (Number(split.fragment) !== Number(split.of)) continue;
-        raw = reassembleSplitEvent(this.fragments);
+        fields = new ChangeEventFields(reassembleSplitEvent(this.fragments));
         this.fragments = [];
       }
-      const ct: unknown = raw.clusterTime;
-      const id = raw._id as Document;
+      const ct: unknown = fields.clusterTime;
+      const id = fields._id as Document;
       if (!(ct instanceof Timestamp)) {
         throw new CollectorError('EVENT_REJECTED', { eventId: JSON.stringify(ejson(id ?? {})), detail: 'clusterTime is not a Timestamp' });
       }
       // Every event takes its index, captured or not, so numbering never depends on the scope.
       const at = assigner.next(ct.high >>> 0, ct.low >>> 0);
       lastId = id;
-      const ns = raw.ns as { db?: unknown; coll?: unknown } | undefined;
+      const ns = fields.ns as { db?: unknown; coll?: unknown } | undefined;
       const db = typeof ns?.db === 'string' ? ns.db : '';
       const coll = typeof ns?.coll === 'string' ? ns.coll : null;
-      const to = raw.to as { db?: unknown; coll?: unknown } | undefined;
+      const to = fields.to as { db?: unknown; coll?: unknown } | undefined;
       const captured =
-        raw.operationType === 'invalidate' ||
+        fields.operationType === 'invalidate' ||
         this.filter.captures(db, coll) ||
         (typeof to?.db === 'string' && typeof to.coll === 'string' && this.filter.captures(to.db, to.coll));
       if (!captured) continue;
       try {
-        const event = normalizeChangeEvent(raw, { index: at.index, fullDocumentMode: 'whenAvailable' });
+        const event = normalizeChangeEventFields(fields, { index: at.index, fullDocumentMode: 'whenAvailable' });
         records.push({ kind: 'event', event });
         // Kept as a number; status() formats it (a date string per event was a visible cost).
         if (event.wallTimeMs !== null) this.lastEventWallTimeMs = event.wallTimeMs;
@@ -282,7 +284,7 @@ export class Collector {
       } catch (err) {
         // DDL that changes no document or collection rewind restores (shardCollection, reshard…): logged, skipped.
         if (err instanceof ChangeEventNormalizeError && err.code === 'UNKNOWN_OPERATION_TYPE') {
-          this.log.warn({ eventId: err.eventId, op: raw.operationType, position: formatPosition(at) }, 'skipping an event type rewind does not capture');
+          this.log.warn({ eventId: err.eventId, op: fields.operationType, position: formatPosition(at) }, 'skipping an event type rewind does not capture');
           continue;
         }
         throw err;

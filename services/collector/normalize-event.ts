@@ -12,6 +12,7 @@ import type { Document } from 'bson';
 import type { ChangeEvent, NamespaceRecord, OperationType, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { OPERATION_TYPES } from '../../contracts/avro/change-event.js';
 import { INDEX_MAX } from '../../contracts/position.js';
+import { ChangeEventFields } from './change-event-fields.js';
 
 export type FullDocumentMode = 'default' | 'updateLookup' | 'whenAvailable' | 'required';
 
@@ -53,12 +54,22 @@ export class ChangeEventNormalizeError extends Error {
 const OPS: ReadonlySet<string> = new Set(OPERATION_TYPES);
 
 function isPlainDocument(v: unknown): v is Document {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { _bsontype?: unknown })._bsontype === undefined;
+  if (typeof v !== 'object' || v === null) return false;
+  // Nearly every document is an object literal: answered from its prototype, without reading a field it does
+  // not have (slow where documents of many shapes pass). One that carries its own `_bsontype` is refused by
+  // bson's serializer instead.
+  if (Object.getPrototypeOf(v) === Object.prototype) return true;
+  return !Array.isArray(v) && (v as { _bsontype?: unknown })._bsontype === undefined;
+}
+
+/** The resume token's _data, given the event's _id. */
+function tokenIdOfId(id: unknown): string {
+  if (isPlainDocument(id) && typeof id._data === 'string') return id._data;
+  return '(unknown)';
 }
 
 function tokenIdOf(raw: unknown): string {
-  if (isPlainDocument(raw) && isPlainDocument(raw._id) && typeof raw._id._data === 'string') return raw._id._data;
-  return '(unknown)';
+  return isPlainDocument(raw) ? tokenIdOfId(raw._id) : '(unknown)';
 }
 
 /** Numbers arrive as Int32 / Double / Long objects or plain numbers; all are read the same way. */
@@ -108,54 +119,62 @@ class Reader {
 const COLLECTION_OPS: ReadonlySet<string> = new Set(['insert', 'update', 'replace', 'delete', 'drop', 'rename', 'create', 'createIndexes', 'dropIndexes', 'modify']);
 
 export function normalizeChangeEvent(raw: unknown, ctx: NormalizeContext): ChangeEvent {
-  const id = tokenIdOf(raw);
-  if (!isPlainDocument(raw)) throw new ChangeEventNormalizeError('MALFORMED_CHANGE_EVENT', id, '(event)', 'is not a document');
+  return normalizeChangeEventFields(new ChangeEventFields(raw), ctx);
+}
+
+/** normalizeChangeEvent over fields already gathered (the collector reads some of them first). */
+export function normalizeChangeEventFields(fields: ChangeEventFields, ctx: NormalizeContext): ChangeEvent {
+  const raw = fields.raw;
+  if (!isPlainDocument(raw)) throw new ChangeEventNormalizeError('MALFORMED_CHANGE_EVENT', '(unknown)', '(event)', 'is not a document');
+  const id = tokenIdOfId(fields._id);
   const r: Reader = new Reader(raw, id);
   if (id === '(unknown)') r.fail('_id._data', 'is missing (the resume token is the event id)');
-  if (raw.splitEvent !== undefined) r.fail('splitEvent', 'is a fragment: reassemble the fragments with reassembleSplitEvent first');
+  if (fields.splitEvent !== undefined) r.fail('splitEvent', 'is a fragment: reassemble the fragments with reassembleSplitEvent first');
 
-  const op: unknown = raw.operationType;
+  const op: unknown = fields.operationType;
   if (typeof op !== 'string') r.fail('operationType', 'is missing');
   if (!OPS.has(op)) {
     throw new ChangeEventNormalizeError('UNKNOWN_OPERATION_TYPE', id, 'operationType', `${JSON.stringify(op)} is not one of ${OPERATION_TYPES.join(', ')}`);
   }
   if (!Number.isInteger(ctx.index) || ctx.index < 0 || ctx.index > INDEX_MAX) r.fail('index', `${ctx.index} is not a valid index`);
 
-  const ct: unknown = raw.clusterTime;
+  const ct: unknown = fields.clusterTime;
   if (!(ct instanceof Timestamp)) r.fail('clusterTime', 'is not a Timestamp');
   let wallTimeMs: number | null = null;
-  if (raw.wallTime !== undefined && raw.wallTime !== null) {
-    if (!(raw.wallTime instanceof Date) || Number.isNaN(raw.wallTime.getTime())) r.fail('wallTime', 'is not a date');
-    wallTimeMs = raw.wallTime.getTime();
+  const wallTime: unknown = fields.wallTime;
+  if (wallTime !== undefined && wallTime !== null) {
+    if (!(wallTime instanceof Date) || Number.isNaN(wallTime.getTime())) r.fail('wallTime', 'is not a date');
+    wallTimeMs = wallTime.getTime();
   }
 
   // invalidate carries no ns (the stream's namespace is gone); it changes no state.
   const ns: NamespaceRecord =
-    op === 'invalidate' && raw.ns === undefined ? { db: '', coll: null } : r.namespace('ns', raw.ns, COLLECTION_OPS.has(op));
-  const to = op === 'rename' ? r.namespace('to', raw.to, true) : null;
+    op === 'invalidate' && fields.ns === undefined ? { db: '', coll: null } : r.namespace('ns', fields.ns, COLLECTION_OPS.has(op));
+  const to = op === 'rename' ? r.namespace('to', fields.to, true) : null;
 
   let collectionUUID: Buffer | null = null;
-  if (raw.collectionUUID !== undefined && raw.collectionUUID !== null) {
-    if (!(raw.collectionUUID instanceof Binary)) r.fail('collectionUUID', 'is not a Binary');
-    collectionUUID = Buffer.from(raw.collectionUUID.buffer);
+  const uuid: unknown = fields.collectionUUID;
+  if (uuid !== undefined && uuid !== null) {
+    if (!(uuid instanceof Binary)) r.fail('collectionUUID', 'is not a Binary');
+    collectionUUID = Buffer.from(uuid.buffer);
   }
 
-  const documentKey = r.bytes('documentKey', raw.documentKey);
+  const documentKey = r.bytes('documentKey', fields.documentKey);
   if ((op === 'insert' || op === 'update' || op === 'replace' || op === 'delete') && documentKey === null) r.fail('documentKey', 'is missing');
-  const fullDocument = r.bytes('fullDocument', raw.fullDocument);
+  const fullDocument = r.bytes('fullDocument', fields.fullDocument);
   if ((op === 'insert' || op === 'replace') && fullDocument === null) r.fail('fullDocument', `is missing on a ${op} event`);
 
   let updateDescription: UpdateDescriptionRecord | null = null;
-  if (raw.updateDescription !== undefined && raw.updateDescription !== null) {
-    updateDescription = readUpdateDescription(r, raw.updateDescription);
+  if (fields.updateDescription !== undefined && fields.updateDescription !== null) {
+    updateDescription = readUpdateDescription(r, fields.updateDescription);
   } else if (op === 'update' && fullDocument === null) {
     r.fail('updateDescription', 'is missing on an update without a post-image');
   }
 
   let txn: ChangeEvent['txn'] = null;
-  if (raw.lsid !== undefined || raw.txnNumber !== undefined) {
-    const lsid = r.bytes('lsid', raw.lsid);
-    const txnNumber = integerOf(raw.txnNumber);
+  if (fields.lsid !== undefined || fields.txnNumber !== undefined) {
+    const lsid = r.bytes('lsid', fields.lsid);
+    const txnNumber = integerOf(fields.txnNumber);
     if (lsid === null) r.fail('lsid', 'is missing beside txnNumber');
     if (txnNumber === undefined) r.fail('txnNumber', 'is missing or not an integer beside lsid');
     txn = { lsid, txnNumber };
@@ -175,11 +194,11 @@ export function normalizeChangeEvent(raw: unknown, ctx: NormalizeContext): Chang
     fullDocument,
     // updateLookup fetches the current document at lookup time: a hint, never the state at the event.
     fullDocumentIsLookup: op === 'update' && fullDocument !== null && ctx.fullDocumentMode === 'updateLookup',
-    fullDocumentBeforeChange: r.bytes('fullDocumentBeforeChange', raw.fullDocumentBeforeChange),
+    fullDocumentBeforeChange: r.bytes('fullDocumentBeforeChange', fields.fullDocumentBeforeChange),
     updateDescription,
-    operationDescription: r.bytes('operationDescription', raw.operationDescription),
+    operationDescription: r.bytes('operationDescription', fields.operationDescription),
     txn,
-    resumeToken: r.bytes('_id', raw._id) as Buffer,
+    resumeToken: r.bytes('_id', fields._id) as Buffer,
   };
 }
 
