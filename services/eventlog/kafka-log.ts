@@ -12,13 +12,13 @@ import { Worker } from 'node:worker_threads';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaClient, pinoSink } from './kafka-client.js';
-import { packMessages } from './kafka-producer-protocol.js';
 import type { FromProducer, ProducerThreadSettings, ToProducer } from './kafka-producer-protocol.js';
 import { unpackBatch } from './kafka-consumer-protocol.js';
 import type { ConsumerThreadSettings, FromConsumer, ToConsumer } from './kafka-consumer-protocol.js';
 import { EventLogError } from './eventlog-errors.js';
 import type { LogConsumer, LogCursor, LogDelivery, LogProducer } from './event-log.js';
-import { decodeRecord, encodeRecord } from './kafka-record-codec.js';
+import { decodeRecord } from './kafka-record-codec.js';
+import { packRecords } from './kafka-record-packer.js';
 import { DEFAULT_TOPIC_SETTINGS, ensureLogTopic } from './kafka-topic.js';
 import type { LogTopicSettings } from './kafka-topic.js';
 import type { LogRecord } from './log-record.js';
@@ -67,8 +67,8 @@ interface Waiting {
 }
 
 /**
- * Publishes through the producer thread (kafka-producer-thread.ts): records are encoded here (Avro
- * values into slabs, keys) and handed over packed; kafkajs runs on its own core. publish() resolves
+ * Publishes through the producer thread (kafka-producer-thread.ts): records are encoded here, straight
+ * into the buffer handed over (kafka-record-packer.ts); kafkajs runs on its own core. publish() resolves
  * once the broker acknowledged every record, as before.
  */
 export class KafkaLogProducer implements LogProducer {
@@ -145,7 +145,7 @@ export class KafkaLogProducer implements LogProducer {
     if (this.closed) return Promise.reject(new EventLogError('EVENTLOG_CLOSED', { transport: 'kafka' }));
     if (this.failure) return Promise.reject(this.failure);
     if (records.length === 0) return Promise.resolve();
-    const packed = packMessages(records.map(encodeRecord));
+    const packed = packRecords(records);
     if (this.needsReset) {
       this.needsReset = false;
       this.post({ type: 'reset' });

@@ -1,8 +1,9 @@
 /**
  * What the main thread and the producer thread say to each other. A publish
- * travels as one packed buffer (keys and values back to back) plus a layout,
- * both transferred, not copied: structured cloning a thousand small Buffers
- * would cost what moving the producer off the main thread saves.
+ * travels as one packed buffer (keys and values back to back, written by
+ * kafka-record-packer.ts) plus a layout, both transferred, not copied:
+ * structured cloning a thousand small Buffers would cost what moving the
+ * producer off the main thread saves.
  */
 import { Buffer } from 'node:buffer';
 import type { KafkaClientSettings, KafkaLogLine } from './kafka-client.js';
@@ -16,6 +17,7 @@ export interface ProducerThreadSettings extends KafkaClientSettings {
 }
 
 export interface PackedMessages {
+  /** Messages back to back from offset 0; the buffer may be longer than what the layout covers. */
   data: ArrayBuffer;
   /** Per message: kind index into LOG_RECORD_KINDS (-1: no header, an event), key length, value length. */
   layout: Int32Array;
@@ -29,25 +31,6 @@ export type FromProducer =
   | { type: 'failed'; id: number | null; message: string; name: string }
   | { type: 'log'; line: KafkaLogLine }
   | { type: 'closed' };
-
-export function packMessages(messages: readonly KafkaMessageShape[]): PackedMessages {
-  let total = 0;
-  for (const m of messages) total += m.key.length + m.value.length;
-  const data = new ArrayBuffer(total);
-  const bytes = new Uint8Array(data);
-  const layout = new Int32Array(messages.length * 3);
-  let at = 0;
-  messages.forEach((m, i) => {
-    const kind = m.headers?.[KIND_HEADER]?.toString('utf8');
-    layout[i * 3] = kind === undefined ? -1 : LOG_RECORD_KINDS.indexOf(kind as (typeof LOG_RECORD_KINDS)[number]);
-    layout[i * 3 + 1] = m.key.length;
-    layout[i * 3 + 2] = m.value.length;
-    bytes.set(m.key, at);
-    bytes.set(m.value, at + m.key.length);
-    at += m.key.length + m.value.length;
-  });
-  return { data, layout };
-}
 
 /** Views into the packed buffer, in order; headers rebuilt from the kind index. */
 export function unpackMessages(packed: PackedMessages): KafkaMessageShape[] {

@@ -32,7 +32,8 @@ const KINDS: ReadonlySet<string> = new Set(LOG_RECORD_KINDS);
 // The key's namespace part, kept for the last namespace seen: consecutive events mostly share one.
 let lastNs: { db: string; coll: string | null; bytes: Buffer } | null = null;
 
-function namespaceBytes(ns: ChangeEvent['ns']): Buffer {
+/** The key's namespace part: `db.coll` (or `db`) as UTF-8. */
+export function namespaceBytes(ns: ChangeEvent['ns']): Buffer {
   if (lastNs?.db !== ns.db || lastNs.coll !== ns.coll) {
     lastNs = { db: ns.db, coll: ns.coll, bytes: Buffer.from(ns.coll === null ? ns.db : `${ns.db}.${ns.coll}`, 'utf8') };
   }

@@ -1,23 +1,60 @@
 import { Buffer } from 'node:buffer';
+import { serialize } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { KIND_HEADER } from './kafka-record-codec.js';
+import type { ChangeEvent } from '../../contracts/index.js';
+import { KIND_HEADER, decodeRecord, encodeRecord } from './kafka-record-codec.js';
 import { packBatch, unpackBatch } from './kafka-consumer-protocol.js';
-import { packMessages, unpackMessages } from './kafka-producer-protocol.js';
+import { unpackMessages } from './kafka-producer-protocol.js';
+import { packRecords } from './kafka-record-packer.js';
+import type { LogRecord } from './log-record.js';
 
 describe('producer thread packing', () => {
-  it('carries keys, values and kind headers across in order, events without a header', () => {
-    const messages = [
-      { key: Buffer.from('shop.orders\0k1'), value: Buffer.from([1, 2, 3]) },
-      { key: Buffer.from('rewind:checkpoint'), value: Buffer.from('{"x":1}'), headers: { [KIND_HEADER]: Buffer.from('checkpoint') } },
-      { key: Buffer.alloc(0), value: Buffer.alloc(0) },
-      { key: Buffer.from('rewind:gap'), value: Buffer.from('g'), headers: { [KIND_HEADER]: Buffer.from('gap') } },
+  const event = (seconds: number, id: number, payload = 'x'): ChangeEvent => ({
+    id: `tok-${seconds}-${id}`,
+    seconds,
+    increment: 1,
+    index: 0,
+    wallTimeMs: seconds * 1000,
+    op: 'insert',
+    ns: { db: 'shop', coll: id % 2 === 0 ? 'orders' : 'customers' },
+    to: null,
+    collectionUUID: null,
+    documentKey: Buffer.from(serialize({ _id: id })),
+    fullDocument: Buffer.from(serialize({ _id: id, payload })),
+    fullDocumentIsLookup: false,
+    fullDocumentBeforeChange: null,
+    updateDescription: null,
+    operationDescription: null,
+    txn: null,
+    resumeToken: Buffer.from(serialize({ _data: `82${seconds}` })),
+  });
+
+  it('carries the bytes encodeRecord makes of each record, in order, events without a header', () => {
+    const records: LogRecord[] = [
+      { kind: 'event', event: event(1, 1) },
+      { kind: 'checkpoint', checkpoint: { resumeToken: { _data: '82' }, position: '1.1.0', durable: '1.1.0' } },
+      { kind: 'event', event: { ...event(2, 2), documentKey: null, op: 'dropDatabase', ns: { db: 'shop', coll: null } } },
+      // Larger than the first guess at a publish's size: the buffer grows mid-record.
+      { kind: 'event', event: event(3, 3, 'y'.repeat(300_000)) },
+      { kind: 'event', event: event(4, 4) },
+      { kind: 'gap', from: '4.1.0', reason: 'history lost' },
     ];
-    const packed = packMessages(messages);
-    expect(packed.data.byteLength).toBe(messages.reduce((n, m) => n + m.key.length + m.value.length, 0));
-    const back = unpackMessages(packed);
-    expect(back.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()])).toEqual(
-      messages.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()]),
-    );
+    // Twice: the second publish starts from the size the first one measured.
+    for (let round = 0; round < 2; round++) {
+      const back = unpackMessages(packRecords(records));
+      const expected = records.map(encodeRecord);
+      expect(back.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()])).toEqual(
+        expected.map((m) => [m.key.toString('hex'), m.value.toString('hex'), m.headers?.[KIND_HEADER]?.toString()]),
+      );
+    }
+  });
+
+  it('sends an event that arrived encoded with the same bytes', () => {
+    const first = encodeRecord({ kind: 'event', event: event(5, 5) });
+    const relayed = decodeRecord(first);
+    const [again] = unpackMessages(packRecords([relayed]));
+    expect(again?.value.equals(first.value)).toBe(true);
+    expect(again?.key.equals(first.key)).toBe(true);
   });
 });
 
