@@ -194,12 +194,17 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
     node.setEnd = end;
     at = end;
   }
-  for (const path of ud.removedFields) {
+  // Indexed loops: these lists are mostly empty, and an iterator per event is not free.
+  const removed = ud.removedFields;
+  for (let i = 0; i < removed.length; i++) {
+    const path = removed[i] as string;
     const node = stringLeaf(root, path, disambiguated);
     if (node.setType >= 0 || node.remove || node.childCount > 0) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
     node.remove = true;
   }
-  for (const t of ud.truncatedArrays) {
+  const truncated = ud.truncatedArrays;
+  for (let i = 0; i < truncated.length; i++) {
+    const t = truncated[i] as (typeof truncated)[number];
     if (!Number.isInteger(t.newSize) || t.newSize < 0) throw new UpdateApplyError(t.field, `bad newSize ${t.newSize}`);
     const node = stringLeaf(root, t.field, disambiguated);
     if (node.setType >= 0 || node.remove) throw new UpdateApplyError(t.field, 'truncated array also replaced or removed');
