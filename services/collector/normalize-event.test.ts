@@ -50,6 +50,7 @@ describe('normalizeChangeEvent over the documented corpus', () => {
         const raw = raws[k];
         if (raw === undefined) continue; // a reassembled split event: checked below
         expect(ev.id).toBe((raw._id as { _data: string })._data);
+        expect(ev.resumeToken.equals(Buffer.from(serialize(raw._id as Document)))).toBe(true);
         expect(ev.op).toBe(raw.operationType);
         for (const field of ['documentKey', 'fullDocument', 'fullDocumentBeforeChange', 'operationDescription'] as const) {
           const value = raw[field] as Document | null | undefined;
@@ -110,6 +111,14 @@ describe('normalizeChangeEvent', () => {
     expect(ev.updateDescription?.truncatedArrays).toEqual([{ field: 'c', newSize: 1 }]);
     const post = normalizeChangeEvent({ ...base, fullDocument: { _id: new Int32(1) } }, { index: 0, fullDocumentMode: 'required' });
     expect(post.fullDocumentIsLookup).toBe(false);
+  });
+
+  it('keeps the resume token bson’s bytes, whatever its shape', () => {
+    for (const _id of [{ _data: '8263A0' }, { _data: 'é€😀 — not hex' }, { _data: '' }, { _data: 'A1', extra: new Int32(2) }, { _typeBits: new Binary(Buffer.from([1])), _data: 'A2' }]) {
+      const ev = normalizeChangeEvent({ ...base, _id }, { index: 0, fullDocumentMode: 'default' });
+      expect(ev.resumeToken.equals(Buffer.from(serialize(_id)))).toBe(true);
+      expect(ev.id).toBe(_id._data);
+    }
   });
 
   it('refuses unknown operation types and malformed events, naming the event and field', () => {
