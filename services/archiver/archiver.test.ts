@@ -15,6 +15,7 @@ import { RecordedChangeSource } from '../collector/testing/recorded-change-sourc
 import { RecordedCopySource } from '../collector/testing/recorded-copy-source.js';
 import { syntheticStream } from '../collector/testing/synthetic-stream.js';
 import { EmbeddedLog } from '../eventlog/embedded-log.js';
+import type { LogConsumer } from '../eventlog/event-log.js';
 import { Archiver } from './archiver.js';
 import type { CompactionPolicy } from './archiver-options.js';
 
@@ -194,5 +195,90 @@ describe('archiver with the embedded log (rewind up)', () => {
     expect(final.gaps[0]?.from).toBe(first.final.durable);
     expect(final.gaps[0]?.reason).toMatch(/started over/);
     expect(final.gaps[0]?.to).toBe(final.snapshots.at(-1)?.position);
+  });
+
+  it('commits a log position only once every event before it is in a catalogued segment, with several rolls in flight', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
+    dirs.push(dir);
+    const events = syntheticStream({ events: 3000, perSecond: 500, seed: 11 });
+    const t0 = Date.now() + 100;
+    const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i * 0.4 });
+    const catalog = new CatalogStore(dir);
+    // Segment files take 300 ms to become durable, three times the roll age: rolls overlap.
+    const store = new FsBlobStore(dir);
+    const put = store.put.bind(store);
+    store.put = async (path, body) => {
+      if (path.startsWith('segments/')) await new Promise((r) => setTimeout(r, 300));
+      return put(path, body);
+    };
+    const log = new EmbeddedLog();
+    // The last event position of each delivery, by its cursor's sequence.
+    const delivered = new Map<number, { seconds: number; increment: number; index: number } | null>();
+    const violations: string[] = [];
+    let commits = 0;
+    const consumer: LogConsumer = {
+      transport: 'embedded',
+      poll: async (waitMs) => {
+        const d = await log.consumer.poll(waitMs);
+        if (d?.cursor.transport === 'embedded') {
+          const last = d.records.filter((r) => r.kind === 'event').at(-1);
+          delivered.set(d.cursor.sequence, last?.kind === 'event' ? last.event : null);
+        }
+        return d;
+      },
+      commit: async (cursor) => {
+        if (cursor.transport !== 'embedded') throw new Error('embedded cursors only');
+        commits += 1;
+        const c = await catalog.read();
+        const covered = c.segments.map((s) => parsePosition(s.last)).sort(comparePositions).at(-1);
+        for (const [sequence, last] of delivered) {
+          if (sequence > cursor.sequence || !last) continue;
+          const at = position(last.seconds, last.increment, last.index);
+          if (!covered || comparePositions(at, covered) > 0) violations.push(`delivery ${sequence} committed before its events were catalogued`);
+        }
+        return log.consumer.commit(cursor);
+      },
+      close: () => log.consumer.close(),
+    };
+    const collector = new Collector({
+      source,
+      copySource: new RecordedCopySource(() => []),
+      producer: log.producer,
+      resumeStore: new CatalogResumeStore(() => readCatalog(catalog)),
+      log: silent,
+      pollWaitMs: 20,
+      heartbeatMs: 0,
+    });
+    const archiver = new Archiver({
+      consumer,
+      store,
+      catalog,
+      sourceId: 'test',
+      log: silent,
+      segmentMaxBytes: 1 << 20,
+      segmentMaxAgeMs: 100,
+      codec: 'deflate',
+      compaction: { everyMs: null, afterEvents: null, memoryBytes: 16 * 1024 * 1024 },
+      retention: { windowMs: null },
+      pollWaitMs: 20,
+      logEnded: () => log.ended,
+    });
+    const archiving = archiver.run();
+    const collecting = collector.run();
+    const last = lastPosition(events);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const c = await readCatalog(catalog);
+      if ((c?.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await collector.stop();
+    await collecting;
+    await archiving;
+    const final = await catalog.read();
+    expect(violations).toEqual([]);
+    expect(commits).toBeGreaterThan(3);
+    expect(final.segments.length).toBeGreaterThan(3);
+    expect(await archivedIds(store, final)).toEqual(events.map((e) => (e._id as { _data: string })._data));
   });
 });
