@@ -2,18 +2,24 @@
  * One namespace's documents in the in-memory replay, kept off the JavaScript
  * heap. A Map of Buffers costs a key string, an object and a small Buffer per
  * document and per update, and a garbage collector that traces them all.
- * Here every version of a document is a record appended to one growing slab:
+ * Here every document is a record in one growing slab:
  *
- *   slot (u32) | key length (u32) | document length (u32) | key | document
+ *   slot (u32) | key length (u32) | capacity (u32) | key | document | slack
  *
+ * (the document's own first int32 is its length; capacity is the room for
+ * it, a little more than it needed when the record was written).
  * An open-addressing table of (key hash, record offset) pairs finds a key's
  * current record; each record names its table slot, so compaction and the
  * table's own moves keep the two in step. A lookup touches the table and the
  * record itself, whose key sits right before the document: two places in
  * memory, where a random update's cost is mostly cache misses. An update
- * writes its new version straight after the slab's last record; the old
- * version is dead space, reclaimed by compacting the slab in place when much
- * of it is dead. Offsets are int32: a slab holds at most 2 GiB.
+ * writes its new version after the slab's last record; when no undo log needs
+ * the old version and the new one fits the record's capacity (most updates
+ * grow a document by a few bytes), it is copied back over the old one and
+ * the slab's end is reused, still in the cache. Otherwise the new record
+ * stays and the old one is dead space, reclaimed by compacting the slab in
+ * place when much of it is dead. Offsets are int32: a slab holds at most
+ * 2 GiB.
  */
 import { int32At } from './bson-bytes.js';
 import { BsonWriter } from './bson-writer.js';
@@ -25,6 +31,11 @@ const INITIAL_SLAB = 16 * 1024;
 const HEADER = 12;
 /** The slot field of a record known to be dead (an old version, or a removed document). */
 const DEAD = -1;
+
+/** Room for growth in place, in bytes, given to a record holding a document of `length` bytes. */
+function slack(length: number): number {
+  return Math.max(16, length >> 3);
+}
 /** How much of a record warmRecord reads ahead: a typical document whole, the head of a large one. */
 const WARM_BYTES = 320;
 
@@ -129,7 +140,7 @@ export class DocumentStore {
   document(slot: number): Buffer {
     const at = this.recordOf(slot);
     const doc = at + HEADER + int32At(this.slab.buf, at + 4);
-    return Buffer.from(this.slab.buf.subarray(doc, doc + int32At(this.slab.buf, at + 8)));
+    return Buffer.from(this.slab.buf.subarray(doc, doc + int32At(this.slab.buf, doc)));
   }
 
   /** Every entry's key and document, as copies of their own, in no particular order. */
@@ -144,10 +155,13 @@ export class DocumentStore {
     return out;
   }
 
-  /** Stores `doc` as the document of `key` (a new entry, or a new version of an existing one). */
+  /**
+   * Stores `doc` as the document of `key` (a new entry, or a new version of
+   * an existing one: never over the old one, which restore() may bring back).
+   */
   put(key: Uint8Array, doc: Uint8Array): void {
     const e = this.find(key);
-    if (e >= 0) this.replace(e, doc);
+    if (e >= 0) this.replace(e, doc, false);
     else this.add(key, doc);
   }
 
@@ -161,9 +175,16 @@ export class DocumentStore {
     return slot;
   }
 
-  replace(slot: number, doc: Uint8Array): void {
+  /** A new document for an entry: over the old one when `inPlace` allows (no undo log needs it) and it fits. */
+  replace(slot: number, doc: Uint8Array, inPlace: boolean): void {
     const old = this.recordOf(slot);
-    const at = this.beginRecord(slot, this.slab.buf, old + HEADER, old + HEADER + int32At(this.slab.buf, old + 4));
+    const buf = this.slab.buf;
+    const keyEnd = old + HEADER + int32At(buf, old + 4);
+    if (inPlace && doc.length <= int32At(buf, old + 8)) {
+      buf.set(doc, keyEnd);
+      return;
+    }
+    const at = this.beginRecord(slot, buf, old + HEADER, keyEnd);
     this.slab.copy(doc, 0, doc.length);
     this.endRecord(at);
     this.moved(slot, at);
@@ -192,6 +213,13 @@ export class DocumentStore {
     } catch (e) {
       slab.pos = at;
       throw e;
+    }
+    const doc = at + (keyEnd - old);
+    if (inPlace && slab.pos - doc <= int32At(slab.buf, old + 8)) {
+      // It fits: over the old version, and the slab's end is free again.
+      slab.buf.copyWithin(keyEnd, doc, slab.pos);
+      slab.pos = at;
+      return;
     }
     this.endRecord(at);
     this.moved(slot, at);
@@ -279,10 +307,15 @@ export class DocumentStore {
     return at;
   }
 
-  /** Ends the record started at `at`: the document is what was written after the key. */
+  /** Ends the record started at `at`: the document is what was written after the key; then its slack. */
   private endRecord(at: number): void {
-    const buf = this.slab.buf;
-    setUint32(buf, at + 8, this.slab.pos - at - HEADER - int32At(buf, at + 4));
+    const slab = this.slab;
+    const length = slab.pos - at - HEADER - int32At(slab.buf, at + 4);
+    const room = slack(length);
+    slab.ensure(room);
+    if (slab.pos + room >= 2 ** 31) throw new RangeError('a replay namespace holds at most 2 GiB of records');
+    setUint32(slab.buf, at + 8, length + room);
+    slab.pos += room;
   }
 
   private moved(slot: number, at: number): void {

@@ -274,7 +274,7 @@ export class ReplayState {
     }
     switch (action) {
       case 'put':
-        if (entry >= 0) docs.replace(entry, ev.fullDocument as Buffer);
+        if (entry >= 0) docs.replace(entry, ev.fullDocument as Buffer, undo === undefined);
         else docs.add(key, ev.fullDocument as Buffer);
         return;
       case 'delete':
