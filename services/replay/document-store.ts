@@ -98,7 +98,7 @@ export class DocumentStore {
 
   /*
    * Reading ahead. Before a batch of events is applied, the memory their
-   * find() and update will touch is read in two passes over the whole batch:
+   * find() and update will touch is read in passes over the whole batch:
    * the keys' table slots, then the first lines of their records (header,
    * key and the start of the document, where an update's fields usually
    * are). A random document's lookup is mostly cache and TLB misses; touched

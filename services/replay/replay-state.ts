@@ -149,17 +149,12 @@ export class ReplayState {
     const batch = this.batch;
     const stores = this.batchStores;
     const words = this.batchWords;
-    let lastNs: ChangeEvent['ns'] | undefined;
-    let docs: DocumentStore | undefined;
     // Hashes first: no misses, so the passes after it are nothing but loads.
     for (let i = 0; i < n; i++) {
       const ev = batch[i] as ChangeEvent;
       stores[i] = undefined;
       if (!isDocumentEvent(ev) || ev.documentKey === null) continue;
-      if (ev.ns !== lastNs) {
-        lastNs = ev.ns;
-        docs = this.namespaces.get(namespaceName(ev.ns))?.docs;
-      }
+      const docs = this.namespaces.get(namespaceName(ev.ns))?.docs;
       if (docs === undefined) continue;
       stores[i] = docs;
       words[i] = keyHash(ev.documentKey);
