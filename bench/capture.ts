@@ -229,7 +229,11 @@ async function collectorApart(brokers: string[], count: number, log: (line: stri
     await running;
     return seconds;
   } finally {
+    // The child drains on SIGTERM and writes its state while it does: its folder goes once it has exited
+    // (removing it at once raced those writes: ENOTEMPTY, or a folder left behind).
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await rm(dir, { recursive: true, force: true });
   }
 }
