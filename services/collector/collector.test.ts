@@ -13,6 +13,7 @@ import type { ResumePoint, ResumeStore } from './resume-store.js';
 import { RecordedChangeSource, highWaterMarkToken } from './testing/recorded-change-source.js';
 import { RecordedCopySource } from './testing/recorded-copy-source.js';
 import type { RecordedCollection } from './testing/recorded-copy-source.js';
+import { syntheticStream } from './testing/synthetic-stream.js';
 import { positionBefore } from './resume-token.js';
 
 const silent = pino({ level: 'silent' });
@@ -196,5 +197,32 @@ describe('collector over the documented corpus', () => {
     expect(last?.kind === 'checkpoint' && last.checkpoint.durable).toBe(`${idle.seconds}.${idle.increment}.${idle.index}`);
     // The point is the high-water mark, not the last event: resuming there skips nothing and repeats nothing.
     expect(store.point?.token).toEqual(highWaterMarkToken(now));
+  });
+
+  it('saves resume points one at a time, never an older one after a newer one, and the last one published', async () => {
+    /** A state file that takes 30 ms to replace: batches are acknowledged faster than it is saved. */
+    class SlowStore extends MemoryResumeStore {
+      running = 0;
+      overlapped = false;
+      readonly order: string[] = [];
+      override async saved(point: ResumePoint): Promise<void> {
+        this.running += 1;
+        if (this.running > 1) this.overlapped = true;
+        await new Promise((r) => setTimeout(r, 30));
+        this.order.push(point.durable);
+        this.running -= 1;
+        return super.saved(point);
+      }
+    }
+    const events = syntheticStream({ events: 3000, perSecond: 1000, seed: 5 });
+    const store = new SlowStore(pointBefore(events));
+    const { records } = await runCollector(new RecordedChangeSource(events, { batchSize: 50 }), store, caughtUp(3000));
+    const checkpoints = records.flatMap((r) => (r.kind === 'checkpoint' ? [r.checkpoint.durable] : []));
+    expect(eventsOf(records)).toHaveLength(3000);
+    expect(store.overlapped).toBe(false);
+    expect(store.saves).toBeLessThan(checkpoints.length);
+    const saved = store.order.map(parsePosition);
+    for (let i = 1; i < saved.length; i++) expect(comparePositions(saved[i] as ReturnType<typeof parsePosition>, saved[i - 1] as ReturnType<typeof parsePosition>)).toBeGreaterThan(0);
+    expect(store.point?.durable).toBe(checkpoints.at(-1));
   });
 });

@@ -92,6 +92,15 @@ export class Collector {
    * log's acknowledgement of the previous ones; points are committed strictly in order as they resolve.
    */
   private inflight: Promise<void>[] = [];
+  /**
+   * Resume points are saved one at a time, newest first: a save waiting behind the running one writes
+   * whatever point is newest when it starts, for every batch acknowledged meanwhile. A save per batch
+   * (a state file: write, fsync, rename, fsync of its folder) cost `rewind collect` a dozen file-system
+   * round trips per batch, on the path of its in-flight window, and overlapping saves could rename an
+   * older point over a newer one.
+   */
+  private saveWaiting: { point: ResumePoint; done: Promise<void> } | null = null;
+  private saveRunning: Promise<void> = Promise.resolve();
   private assigner: PositionAssigner | null = null;
   private fragments: Document[] = [];
   private lastCheckpointAt = 0;
@@ -313,13 +322,33 @@ export class Collector {
     const acknowledged = this.publish(records).then(async () => {
       this.point = { ...next, copyComplete: this.point?.copyComplete ?? next.copyComplete };
       this.statusView.eventsPublished += events;
-      await this.o.resumeStore.saved(this.point);
+      await this.persist(this.point);
     });
     // Observed here so that a failure waiting in the queue is never an unhandled rejection; rethrown when awaited.
     acknowledged.catch(() => undefined);
     this.inflight.push(acknowledged);
     while (this.inflight.length > MAX_INFLIGHT) await this.inflight.shift();
     return invalidated;
+  }
+
+  /** Resolves once `point`, or a newer point, is saved; rejects if that save fails. */
+  private persist(point: ResumePoint): Promise<void> {
+    const waiting = this.saveWaiting;
+    if (waiting) {
+      waiting.point = point;
+      return waiting.done;
+    }
+    const save = { point, done: Promise.resolve() };
+    save.done = this.saveRunning
+      .catch(() => undefined)
+      .then(() => {
+        // Running now: points acknowledged from here on wait for the next save.
+        this.saveWaiting = null;
+        return this.o.resumeStore.saved(save.point);
+      });
+    this.saveWaiting = save;
+    this.saveRunning = save.done;
+    return save.done;
   }
 
   /** Waits for every publish in flight; rejects with the first failure. */
@@ -369,7 +398,7 @@ export class Collector {
           if (abort.signal.aborted) return;
           await this.publish([{ kind: 'copy-end', copyId, at: formatPosition(end) }]);
           if (this.point) this.point = { ...this.point, copyComplete: true };
-          await this.o.resumeStore.saved(this.point as ResumePoint);
+          await this.persist(this.point as ResumePoint);
           this.log.info({ copyId, ...result, at: formatPosition(end) }, 'initial copy complete');
           return;
         } catch (err) {
