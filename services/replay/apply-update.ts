@@ -21,10 +21,10 @@
  * The new values are copied as BSON bytes from the event, never re-encoded.
  */
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
-import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, nameBytes, valueSize } from './bson-bytes.js';
+import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, valueSize } from './bson-bytes.js';
 import { BsonWriter, copyOut } from './bson-writer.js';
 import { SplicePlan, planSplice, writePlanned } from './splice-update.js';
-import { UpdateApplyError, compileUpdateDescription, sameBytes } from './update-paths.js';
+import { UpdateApplyError, arrayIndex, compileUpdateDescription, sameBytes } from './update-paths.js';
 import type { PathNode } from './update-paths.js';
 
 export { UpdateApplyError, compileUpdateDescription };
@@ -240,19 +240,6 @@ function pushItem(kind: ItemKind, type: number, start: number, end: number, chil
   itemCreated[i] = created ? 1 : 0;
 }
 
-/** The array index a component names, or -1 when it is not a canonical index ("0", "17", never "01"). */
-function indexOf(c: PathNode): number {
-  const n = c.nameLength;
-  if (n === 0 || (n > 1 && c.name[c.nameStart] === 0x30)) return -1;
-  let index = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (c.name[c.nameStart + i] as number) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    index = index * 10 + d;
-  }
-  return index;
-}
-
 function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathNode): void {
   // Element boundaries only: an array's names are its indexes, rewritten below.
   if (start + 5 > src.length) throw new BsonBytesError(`bad array length at ${start}`);
@@ -273,7 +260,7 @@ function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathN
   const original = itemTop - base;
   for (let ci = 0; ci < node.childCount; ci++) {
     const c = node.children[ci] as PathNode;
-    const index = c.kind === 'field' ? -1 : indexOf(c);
+    const index = arrayIndex(c);
     if (index < 0) throw new UpdateApplyError(c.path, 'a field name where the document has an array');
     if (index >= itemTop - base) {
       if (index - (itemTop - base) > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
@@ -304,7 +291,7 @@ function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathN
     // Read the stack afresh each time: a nested array may have grown it.
     const i = base + k;
     const type = itemType[i] as number;
-    const name = k < 1000 ? indexName(k) : nameBytes(String(k));
+    const name = indexName(k);
     out.header(type, name, 0, name.length);
     switch (itemKind[i]) {
       case ItemKind.Copy:

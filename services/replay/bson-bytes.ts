@@ -142,9 +142,9 @@ export function nameBytes(name: string): Buffer {
 }
 
 const INDEX_NAMES: Buffer[] = [];
-/** The name bytes of array index `i` ("0", "1", ...). */
+/** The name bytes of array index `i` ("0", "1", ...); the first thousand in an array of their own. */
 export function indexName(i: number): Buffer {
-  return (INDEX_NAMES[i] ??= Buffer.from(String(i), 'utf8'));
+  return i < 1000 ? (INDEX_NAMES[i] ??= Buffer.from(String(i), 'utf8')) : nameBytes(String(i));
 }
 
 /** Appends the parts of one element to `parts`; returns its length. */

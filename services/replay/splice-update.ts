@@ -15,10 +15,10 @@
  * gives exactly the general writer's bytes (a property test holds the two
  * together), and the general writer still words every error.
  */
-import { BSON_TYPE, indexName, int32At, nameBytes, valueSize } from './bson-bytes.js';
+import { BSON_TYPE, indexName, int32At, valueSize } from './bson-bytes.js';
 import type { BsonWriter } from './bson-writer.js';
 import type { PathNode } from './update-paths.js';
-import { sameBytes } from './update-paths.js';
+import { arrayIndex, sameBytes } from './update-paths.js';
 
 export const enum SplicePlan {
   /** Left to the general writer. */
@@ -191,29 +191,11 @@ function planDocument(buf: Uint8Array, start: number, node: PathNode): number {
   return delta;
 }
 
-/** The array index a component names, or -1 (see apply-update's indexOf). */
-function indexOf(c: PathNode): number {
-  if (c.kind === 'field') return -1;
-  const n = c.nameLength;
-  if (n === 0 || (n > 1 && c.name[c.nameStart] === 0x30)) return -1;
-  let index = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (c.name[c.nameStart + i] as number) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    index = index * 10 + d;
-  }
-  return index;
-}
-
-function arrayIndexName(k: number): Uint8Array {
-  return k < 1000 ? indexName(k) : nameBytes(String(k));
-}
-
 /** The child of an array node that sets index `k`, if any. */
 function childAt(node: PathNode, k: number): PathNode | undefined {
   for (let i = 0; i < node.childCount; i++) {
     const c = node.children[i] as PathNode;
-    if (indexOf(c) === k) return c;
+    if (arrayIndex(c) === k) return c;
   }
   return undefined;
 }
@@ -221,7 +203,7 @@ function childAt(node: PathNode, k: number): PathNode | undefined {
 /** As writeArray: returns the array's size change. */
 function planArray(buf: Uint8Array, start: number, node: PathNode): number {
   const stop = containerStop(buf, start);
-  for (let i = 0; i < node.childCount; i++) if (indexOf(node.children[i] as PathNode) < 0) throw DECLINE;
+  for (let i = 0; i < node.childCount; i++) if (arrayIndex(node.children[i] as PathNode) < 0) throw DECLINE;
   const length = addEdit(EditKind.Length, start, start + 4, 0, undefined);
   const keep = node.truncate >= 0 ? node.truncate : 0x7fffffff;
   let delta = 0;
@@ -232,7 +214,7 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
     const type = buf[at] as number;
     const nul = nameEnd(buf, at + 1, stop);
     // Copied runs keep their names: only an array named as the general writer names it (0, 1, ...) qualifies.
-    const name = arrayIndexName(k);
+    const name = indexName(k);
     if (nul - at - 1 !== name.length || !sameBytes(name, 0, buf, at + 1, name.length)) throw DECLINE;
     const valueStart = nul + 1;
     const end = valueEnd(buf, type, valueStart, stop);
@@ -257,7 +239,7 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
   }
   // Paths past the end append, in index order; a gap is padded with nulls, as $set pads.
   let last = -1;
-  for (let i = 0; i < node.childCount; i++) last = Math.max(last, indexOf(node.children[i] as PathNode));
+  for (let i = 0; i < node.childCount; i++) last = Math.max(last, arrayIndex(node.children[i] as PathNode));
   if (last - size > MAX_SPLICE_PADDING) throw DECLINE;
   for (; size <= last; size++) {
     const c = childAt(node, size);
@@ -266,7 +248,7 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
     // A removed padded slot stays null.
     const set = c !== undefined && c.setType >= 0 ? c : undefined;
     addEdit(EditKind.Append, stop, stop, size, set);
-    delta += 2 + arrayIndexName(size).length + (set === undefined ? 0 : set.setEnd - set.setStart);
+    delta += 2 + indexName(size).length + (set === undefined ? 0 : set.setEnd - set.setStart);
     sameSize = false;
   }
   closeLength(length, buf, start, delta);
@@ -320,7 +302,7 @@ export function writePlanned(out: BsonWriter, src: Uint8Array, start: number): v
         out.copy((c as PathNode).setBuf, (c as PathNode).setStart, (c as PathNode).setEnd);
         break;
       case EditKind.Append: {
-        const name = arrayIndexName(editValue[e] as number);
+        const name = indexName(editValue[e] as number);
         out.header(c === undefined ? BSON_TYPE.null : c.setType, name, 0, name.length);
         if (c !== undefined) out.copy(c.setBuf, c.setStart, c.setEnd);
         break;

@@ -96,6 +96,20 @@ function utf8(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
 }
 
+/** The array index a component names, or -1: a field name, or not a canonical index ("0", "17", never "01"). */
+export function arrayIndex(c: PathNode): number {
+  if (c.kind === 'field') return -1;
+  const n = c.nameLength;
+  if (n === 0 || (n > 1 && c.name[c.nameStart] === 0x30)) return -1;
+  let index = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (c.name[c.nameStart + i] as number) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    index = index * 10 + d;
+  }
+  return index;
+}
+
 export function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
