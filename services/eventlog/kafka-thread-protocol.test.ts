@@ -1,7 +1,6 @@
-import { Buffer } from 'node:buffer';
-import { serialize } from 'bson';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../contracts/index.js';
+import { bsonBytes, makeEvent } from '../archive/testing/samples.js';
 import { KIND_HEADER, decodeRecord, encodeRecord } from './kafka-record-codec.js';
 import { packBatch, unpackBatch } from './kafka-consumer-protocol.js';
 import { unpackMessages } from './kafka-producer-protocol.js';
@@ -9,25 +8,9 @@ import { packRecords } from './kafka-record-packer.js';
 import type { LogRecord } from './log-record.js';
 
 describe('producer thread packing', () => {
-  const event = (seconds: number, id: number, payload = 'x'): ChangeEvent => ({
-    id: `tok-${seconds}-${id}`,
-    seconds,
-    increment: 1,
-    index: 0,
-    wallTimeMs: seconds * 1000,
-    op: 'insert',
-    ns: { db: 'shop', coll: id % 2 === 0 ? 'orders' : 'customers' },
-    to: null,
-    collectionUUID: null,
-    documentKey: Buffer.from(serialize({ _id: id })),
-    fullDocument: Buffer.from(serialize({ _id: id, payload })),
-    fullDocumentIsLookup: false,
-    fullDocumentBeforeChange: null,
-    updateDescription: null,
-    operationDescription: null,
-    txn: null,
-    resumeToken: Buffer.from(serialize({ _data: `82${seconds}` })),
-  });
+  // Two namespaces, so that keys differ in more than the document key.
+  const event = (seconds: number, id: number, payload = 'x'): ChangeEvent =>
+    makeEvent(id, { seconds, coll: id % 2 === 0 ? 'orders' : 'customers', document: bsonBytes({ _id: id, payload }) });
 
   it('carries the bytes encodeRecord makes of each record, in order, events without a header', () => {
     const records: LogRecord[] = [
