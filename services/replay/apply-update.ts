@@ -24,6 +24,7 @@ import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.
 import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, valueSize } from './bson-bytes.js';
 import { BsonWriter, copyOut } from './bson-writer.js';
 import { SplicePlan, planSplice, writePlanned } from './splice-update.js';
+import { withCapacity } from './typed-array-capacity.js';
 import { UpdateApplyError, arrayIndex, compileUpdateDescription, sameBytes } from './update-paths.js';
 import type { PathNode } from './update-paths.js';
 
@@ -216,17 +217,12 @@ function resetItems(): void {
 }
 
 function growItems(capacity: number, shrink = false): void {
-  const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-    const b = make(capacity);
-    if (!shrink) b.set(a);
-    return b;
-  };
-  itemKind = grow(itemKind, (n) => new Uint8Array(n));
-  itemType = grow(itemType, (n) => new Uint8Array(n));
-  itemCreated = grow(itemCreated, (n) => new Uint8Array(n));
-  itemStart = grow(itemStart, (n) => new Int32Array(n));
-  itemEnd = grow(itemEnd, (n) => new Int32Array(n));
-  itemChild = grow(itemChild, (n) => new Int32Array(n));
+  itemKind = withCapacity(itemKind, capacity, !shrink);
+  itemType = withCapacity(itemType, capacity, !shrink);
+  itemCreated = withCapacity(itemCreated, capacity, !shrink);
+  itemStart = withCapacity(itemStart, capacity, !shrink);
+  itemEnd = withCapacity(itemEnd, capacity, !shrink);
+  itemChild = withCapacity(itemChild, capacity, !shrink);
 }
 
 function pushItem(kind: ItemKind, type: number, start: number, end: number, child: number, created: boolean): void {

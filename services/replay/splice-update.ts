@@ -18,6 +18,7 @@
 import { BSON_TYPE, indexName, int32At, valueSize } from './bson-bytes.js';
 import type { BsonWriter } from './bson-writer.js';
 import type { PathNode } from './update-paths.js';
+import { withCapacity } from './typed-array-capacity.js';
 import { arrayIndex, sameBytes } from './update-paths.js';
 
 export const enum SplicePlan {
@@ -72,14 +73,10 @@ function addEdit(kind: EditKind, from: number, to: number, value: number, node: 
 
 function growEdits(): void {
   const n = editKind.length * 2;
-  const grow = <T extends Uint8Array | Int32Array>(a: T, b: T): T => {
-    b.set(a);
-    return b;
-  };
-  editKind = grow(editKind, new Uint8Array(n));
-  editFrom = grow(editFrom, new Int32Array(n));
-  editTo = grow(editTo, new Int32Array(n));
-  editValue = grow(editValue, new Int32Array(n));
+  editKind = withCapacity(editKind, n);
+  editFrom = withCapacity(editFrom, n);
+  editTo = withCapacity(editTo, n);
+  editValue = withCapacity(editValue, n);
 }
 
 /** The frame of the document or array at `start`: its terminating NUL's offset. */
