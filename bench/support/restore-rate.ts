@@ -4,7 +4,7 @@
  * acknowledged write) and inserted with unordered insertMany into empty
  * collections of the same server, alternately.
  */
-import { deserialize, serialize } from 'bson';
+import { deserialize, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { EXACT_BSON } from '../../contracts/index.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize } from 'bson';
+import { deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { Timestamp, serialize } from 'bson';
+import { Timestamp, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';

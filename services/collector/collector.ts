@@ -6,7 +6,7 @@
  * backoff when the source is unreachable.
  */
 import { randomUUID } from 'node:crypto';
-import { EJSON, Timestamp } from 'bson';
+import { EJSON, Timestamp } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { Logger } from 'pino';
 import { INDEX_MAX, comparePositions, formatPosition, parsePosition } from '../../contracts/index.js';

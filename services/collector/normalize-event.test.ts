@@ -1,4 +1,4 @@
-import { Binary, EJSON, Int32, Long, Timestamp, deserialize, serialize } from 'bson';
+import { Binary, EJSON, Int32, Long, Timestamp, deserialize, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { changeEventType } from '../../contracts/avro/index.js';

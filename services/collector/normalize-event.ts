@@ -7,7 +7,7 @@
  * back to BSON bytes with bson's serializer, which keeps field order and those
  * types, so the bytes are the server's bytes. Pure: no I/O, no clock.
  */
-import { Binary, Long, Timestamp, serialize } from 'bson';
+import { Binary, Long, Timestamp, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { ChangeEvent, NamespaceRecord, OperationType, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { OPERATION_TYPES } from '../../contracts/avro/change-event.js';

@@ -5,7 +5,7 @@
  * (mongo src/mongo/db/pipeline/resume_token.cpp). A post-batch resume token
  * with no event behind it carries the cluster time the stream has reached.
  */
-import { Timestamp } from 'bson';
+import { Timestamp } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { INDEX_MAX, position } from '../../contracts/index.js';
 import type { Position } from '../../contracts/index.js';

@@ -3,7 +3,7 @@
  * `before` state, must give its `after` state byte for byte (documents) and
  * its collectionsAfter (namespaces and index names) for DDL.
  */
-import { EJSON, serialize } from 'bson';
+import { EJSON, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotRecord } from '../../contracts/avro/snapshot-record.js';

@@ -1,4 +1,4 @@
-import { Double, Int32, Long, serialize } from 'bson';
+import { Double, Int32, Long, serialize } from '../../contracts/bson.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';

@@ -5,7 +5,7 @@
  * truncated path — so compiling decodes no field name and allocates no Buffer;
  * names are decoded only to word an error.
  */
-import { deserialize } from 'bson';
+import { deserialize } from '../../contracts/bson.js';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { EXACT_BSON } from '../../contracts/document-key.js';
 import { BsonBytesError, int32At, nameBytes, valueSize } from './bson-bytes.js';

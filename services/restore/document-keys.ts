@@ -5,7 +5,7 @@
  * every document only to find its _id would dominate the scan), and shown to
  * people and reports as canonical Extended JSON of the _id value.
  */
-import { EJSON, deserialize, onDemand, serialize } from 'bson';
+import { EJSON, deserialize, onDemand, serialize } from '../../contracts/bson.js';
 import { EXACT_BSON, compareDocumentKeys } from '../../contracts/index.js';
 import { RestoreError } from './errors.js';
 

@@ -6,7 +6,7 @@
  * time, operation and transaction. Updates are folded with the replay engine's
  * exact apply, so each version is the document right after that event.
  */
-import { EJSON, deserialize } from 'bson';
+import { EJSON, deserialize } from '../../contracts/bson.js';
 import { EXACT_BSON, compareDocumentKeys, comparePositions, formatPosition, parsePosition, positionToIso } from '../../contracts/index.js';
 import type { Catalog, ChangeEvent, Position } from '../../contracts/index.js';
 import { readSegment, readSnapshotNamespace } from '../archive/index.js';

@@ -15,7 +15,7 @@
  * - missing-only: `insertOne`, and a duplicate-key refusal means "already
  *   there": it must never replace a document that appeared meanwhile.
  */
-import { deserialize } from 'bson';
+import { deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoBulkWriteError } from 'mongodb';
 import type { AnyBulkWriteOperation, MongoClient, WriteError } from 'mongodb';

@@ -11,7 +11,7 @@
  *
  * Events can be released over time (availableAtMs) to play a live stream.
  */
-import { Timestamp } from 'bson';
+import { Timestamp } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from '../source-port.js';
 import { tokenClusterTime } from '../resume-token.js';

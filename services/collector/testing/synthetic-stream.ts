@@ -6,7 +6,7 @@
  * event has a unique resume token whose prefix encodes its clusterTime, as the
  * server's do.
  */
-import { Binary, Double, Int32, Long, ObjectId, Timestamp, UUID } from 'bson';
+import { Binary, Double, Int32, Long, ObjectId, Timestamp, UUID } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 
 export interface SyntheticStreamOptions {

@@ -5,7 +5,7 @@
  * is checked against. Documents are Maps, so field order is explicit (a plain
  * object would move integer-like names first) and `serialize` keeps it.
  */
-import { Decimal128, Double, Int32, Long, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, serialize } from '../../../contracts/bson.js';
 import type { UpdateDescriptionRecord } from '../../../contracts/avro/change-event.js';
 
 export type Value = Int32 | Double | Long | Decimal128 | string | boolean | null | Doc | Value[];

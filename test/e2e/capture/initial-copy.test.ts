@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from '../../../contracts/bson.js';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';

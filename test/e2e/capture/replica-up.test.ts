@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
-import { Int32 } from 'bson';
+import { Int32 } from '../../../contracts/bson.js';
 import type { Timestamp } from 'bson';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';

@@ -12,7 +12,7 @@
 import { cp, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';

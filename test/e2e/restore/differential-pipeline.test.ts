@@ -9,7 +9,7 @@
  * Valid on every server for the same reason as differential.test.ts: only
  * inserts into fresh collections are compared, as raw bytes.
  */
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import fc from 'fast-check';
 import type { MongoClient } from 'mongodb';

@@ -3,7 +3,7 @@
  * drop that took it away, and an update whose prior state the archive does
  * not hold is reported as unknown, never invented. Pure archive work: no server.
  */
-import { Int32 } from 'bson';
+import { Int32 } from '../../../contracts/bson.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { position } from '../../../contracts/index.js';
 import { documentHistory } from '../../../services/restore/history.js';

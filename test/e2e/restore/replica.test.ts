@@ -13,7 +13,7 @@
  * skipped here with the harness's reason. Byte-identical holds on mongod for
  * documents inserted by the restore into fresh collections.
  */
-import { Double, Int32, deserialize } from 'bson';
+import { Double, Int32, deserialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { ClientSession, Db, Filter, UpdateFilter } from 'mongodb';

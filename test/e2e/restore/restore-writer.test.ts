@@ -11,7 +11,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, deserialize, serialize } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, deserialize, serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { compareDocumentKeys, formatPosition, parsePosition, positionSortKey } from '../../../contracts/index.js';
 import type { Catalog, ChangeEvent, Position, SnapshotNamespace } from '../../../contracts/index.js';
