@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timestamp } from 'bson';
-import type { Document } from 'bson';
+import { deserialize } from '../contracts/bson.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { changeEventType, comparePositions, formatPosition, parsePosition, position } from '../contracts/index.js';
@@ -55,8 +55,11 @@ class StartBefore implements ResumeStore {
   }
 }
 
-const lastPos = (events: Document[]) => {
-  const ct = (events.at(-1) as Document).clusterTime as Timestamp;
+/** The cluster time of a recorded event (its bytes, as a server sends them). */
+const clusterTimeOf = (event: Buffer | undefined): Timestamp => deserialize(event as Buffer).clusterTime as Timestamp;
+
+const lastPos = (events: Buffer[]) => {
+  const ct = clusterTimeOf(events.at(-1));
   return position(ct.high, ct.low, 0);
 };
 
@@ -80,7 +83,7 @@ interface PipelineRun {
  * catalogued segment minus released) is measured by watching the catalog.
  */
 async function pipeline(
-  events: Document[],
+  events: Buffer[],
   log: { producer: LogProducer; consumer: LogConsumer; ended?: () => boolean },
   options: { availableAtMs?: (i: number) => number; segmentMaxAgeMs: number },
 ): Promise<PipelineRun> {
@@ -94,7 +97,7 @@ async function pipeline(
       source,
       copySource: new RecordedCopySource(() => []),
       producer: log.producer,
-      resumeStore: new StartBefore((events[0] as Document).clusterTime as Timestamp),
+      resumeStore: new StartBefore(clusterTimeOf(events[0])),
       log: silent,
       pollWaitMs: 20,
       heartbeatMs: 200,
@@ -113,7 +116,7 @@ async function pipeline(
       pollWaitMs: 20,
       ...(log.ended ? { logEnded: log.ended } : {}),
     });
-    const index = new Map<string, number>(events.map((e, i) => [(e._id as { _data: string })._data, i]));
+    const index = new Map<string, number>(events.map((e, i) => [(deserialize(e)._id as { _data: string })._data, i]));
     const seen = new Set<string>();
     const lagsMs: number[] = [];
     const end = lastPos(events);

@@ -10,6 +10,8 @@
  * takes an order-keeping path only when it has to.
  */
 
+import { int32At, valueEnd } from './bson-elements.js';
+
 /** True when `name` is made of ASCII digits only (the names an object would reorder, and a few more: "01"). */
 export function isDigitOnlyName(name: string): boolean {
   if (name.length === 0) return false;
@@ -18,10 +20,6 @@ export function isDigitOnlyName(name: string): boolean {
     if (c < 0x30 || c > 0x39) return false;
   }
   return true;
-}
-
-function int32(buf: Uint8Array, at: number): number {
-  return (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) | ((buf[at + 2] ?? 0) << 16) | ((buf[at + 3] ?? 0) << 24);
 }
 
 /**
@@ -39,7 +37,7 @@ export function hasDigitOnlyNames(bytes: Uint8Array): boolean {
 }
 
 function scan(buf: Uint8Array, start: number, isArray: boolean): boolean {
-  const size = int32(buf, start);
+  const size = int32At(buf, start);
   const end = start + size - 1;
   if (size < 5 || end >= buf.length) throw new RangeError('bad document size');
   let at = start + 4;
@@ -56,36 +54,13 @@ function scan(buf: Uint8Array, start: number, isArray: boolean): boolean {
     }
     if (digits && at > nameStart) return true;
     at += 1;
-    switch (type) {
-      case 0x01: case 0x09: case 0x11: case 0x12: at += 8; break;
-      case 0x02: case 0x0d: case 0x0e: at += 4 + int32(buf, at); break;
-      case 0x03: case 0x04:
-        if (scan(buf, at, type === 0x04)) return true;
-        at += int32(buf, at);
-        break;
-      case 0x05: at += 5 + int32(buf, at); break;
-      case 0x06: case 0x0a: case 0xff: case 0x7f: break;
-      case 0x07: at += 12; break;
-      case 0x08: at += 1; break;
-      case 0x0b: {
-        while (buf[at] !== 0 && at < end) at += 1;
-        at += 1;
-        while (buf[at] !== 0 && at < end) at += 1;
-        at += 1;
-        break;
-      }
-      case 0x0c: at += 4 + int32(buf, at) + 12; break;
-      case 0x0f: {
-        const total = int32(buf, at);
-        const codeLength = int32(buf, at + 4);
-        if (scan(buf, at + 8 + codeLength, false)) return true;
-        at += total;
-        break;
-      }
-      case 0x10: at += 4; break;
-      case 0x13: at += 16; break;
-      default: throw new RangeError(`unknown BSON type ${type}`);
+    if (type === 0x03 || type === 0x04) {
+      if (scan(buf, at, type === 0x04)) return true;
+    } else if (type === 0x0f) {
+      // code with scope: int32 total, the code string, then the scope document.
+      if (scan(buf, at + 8 + int32At(buf, at + 4), false)) return true;
     }
+    at = valueEnd(buf, type, at, end);
   }
   return false;
 }

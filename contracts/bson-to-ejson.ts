@@ -9,46 +9,20 @@
  * plain path, as fast as before).
  */
 import { EJSON, deserialize } from './bson.js';
+import { forEachElement, utf8At } from './bson-elements.js';
 import { hasDigitOnlyNames } from './bson-names.js';
 
 export interface EjsonWriteOptions {
   /** Relaxed Extended JSON (numbers as JSON numbers where exact). Default false: canonical. */
   relaxed?: boolean;
+  /** Spaces per level, laid out as `JSON.stringify(value, null, indent)` does. Default 0: one line. */
+  indent?: number;
 }
 
 const EXACT = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
 
-function int32(buf: Uint8Array, at: number): number {
-  return (buf[at] ?? 0) | ((buf[at + 1] ?? 0) << 8) | ((buf[at + 2] ?? 0) << 16) | ((buf[at + 3] ?? 0) << 24);
-}
-
-function valueEnd(buf: Uint8Array, type: number, at: number): number {
-  switch (type) {
-    case 0x01: case 0x09: case 0x11: case 0x12: return at + 8;
-    case 0x02: case 0x0d: case 0x0e: return at + 4 + int32(buf, at);
-    case 0x03: case 0x04: case 0x0f: return at + int32(buf, at);
-    case 0x05: return at + 5 + int32(buf, at);
-    case 0x06: case 0x0a: case 0xff: case 0x7f: return at;
-    case 0x07: return at + 12;
-    case 0x08: return at + 1;
-    case 0x0b: {
-      let i = at;
-      while (buf[i] !== 0 && i < buf.length) i += 1;
-      i += 1;
-      while (buf[i] !== 0 && i < buf.length) i += 1;
-      return i + 1;
-    }
-    case 0x0c: return at + 4 + int32(buf, at) + 12;
-    case 0x10: return at + 4;
-    case 0x13: return at + 16;
-    default: throw new RangeError(`unknown BSON type 0x${type.toString(16)} at byte ${at}`);
-  }
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 /** One scalar element's value as bson's EJSON prints it: the element is wrapped into a one-field document. */
-function scalarText(buf: Uint8Array, type: number, valueStart: number, end: number, relaxed: boolean): string {
+function scalarText(buf: Uint8Array, type: number, valueStart: number, end: number, relaxed: boolean, indent: number, pad: string): string {
   const doc = new Uint8Array(4 + 1 + 2 + (end - valueStart) + 1);
   new DataView(doc.buffer).setInt32(0, doc.length, true);
   doc[4] = type;
@@ -57,32 +31,35 @@ function scalarText(buf: Uint8Array, type: number, valueStart: number, end: numb
   doc.set(buf.subarray(valueStart, end), 7);
   doc[doc.length - 1] = 0;
   const value = (deserialize(doc, EXACT) as { v: unknown }).v;
-  return EJSON.stringify(value, { relaxed });
+  const text = EJSON.stringify(value, undefined, indent, { relaxed });
+  return indent > 0 ? text.replaceAll('\n', `\n${pad}`) : text;
 }
 
-function documentText(buf: Uint8Array, start: number, isArray: boolean, relaxed: boolean): string {
-  const end = start + int32(buf, start) - 1;
+function documentText(buf: Uint8Array, start: number, isArray: boolean, relaxed: boolean, indent: number, pad: string): string {
+  const inner = indent > 0 ? pad + ' '.repeat(indent) : '';
   const parts: string[] = [];
-  let at = start + 4;
-  while (at < end) {
-    const type = buf[at] ?? 0;
-    const nameStart = at + 1;
-    let nameEnd = nameStart;
-    while (buf[nameEnd] !== 0 && nameEnd < end) nameEnd += 1;
-    const valueStart = nameEnd + 1;
-    const next = valueEnd(buf, type, valueStart);
-    let value: string;
-    if (type === 0x03 || type === 0x04) value = documentText(buf, valueStart, type === 0x04, relaxed);
-    else value = scalarText(buf, type, valueStart, next, relaxed);
-    parts.push(isArray ? value : `${JSON.stringify(decoder.decode(buf.subarray(nameStart, nameEnd)))}:${value}`);
-    at = next;
-  }
-  return isArray ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+  forEachElement(buf, start, (type, nameStart, nameEnd, valueStart, valueEnd) => {
+    const value =
+      type === 0x03 || type === 0x04
+        ? documentText(buf, valueStart, type === 0x04, relaxed, indent, inner)
+        : scalarText(buf, type, valueStart, valueEnd, relaxed, indent, inner);
+    parts.push(isArray ? value : `${JSON.stringify(utf8At(buf, nameStart, nameEnd))}:${indent > 0 ? ' ' : ''}${value}`);
+  });
+  const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
+  if (parts.length === 0) return open + close;
+  if (indent === 0) return `${open}${parts.join(',')}${close}`;
+  return `${open}\n${inner}${parts.join(`,\n${inner}`)}\n${pad}${close}`;
 }
 
 /** Extended JSON text of a BSON document, fields in byte order. */
+export function bsonToEjsonOrdered(bytes: Uint8Array, options: EjsonWriteOptions = {}): string {
+  return documentText(bytes, 0, false, options.relaxed ?? false, options.indent ?? 0, '');
+}
+
+/** Extended JSON text of a BSON document, fields in byte order (the plain EJSON path when no name is digit-only). */
 export function bsonToEjson(bytes: Uint8Array, options: EjsonWriteOptions = {}): string {
   const relaxed = options.relaxed ?? false;
-  if (!hasDigitOnlyNames(bytes)) return EJSON.stringify(deserialize(bytes, EXACT), { relaxed });
-  return documentText(bytes, 0, false, relaxed);
+  const indent = options.indent ?? 0;
+  if (!hasDigitOnlyNames(bytes)) return EJSON.stringify(deserialize(bytes, EXACT), undefined, indent, { relaxed });
+  return documentText(bytes, 0, false, relaxed, indent, '');
 }

@@ -11,9 +11,9 @@ import { CatalogStore, FsBlobStore, isArchiveError, readSegment, readSnapshotNam
 import { Collector } from '../collector/collector.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
 import type { ResumeStore } from '../collector/resume-store.js';
-import { RecordedChangeSource } from '../collector/testing/recorded-change-source.js';
+import { RecordedChangeSource, eventBytes } from '../collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../collector/testing/recorded-copy-source.js';
-import { syntheticStream } from '../collector/testing/synthetic-stream.js';
+import { syntheticEvents } from '../collector/testing/synthetic-stream.js';
 import { EmbeddedLog } from '../eventlog/embedded-log.js';
 import type { LogConsumer } from '../eventlog/event-log.js';
 import { Archiver } from './archiver.js';
@@ -93,9 +93,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('archives every event exactly once, builds the base from the initial copy, and compacts after a volume of events', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 3000, perSecond: 500 });
+    const events = syntheticEvents({ events: 3000, perSecond: 500 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = new RecordedChangeSource(events, { batchSize: 200, availableAtMs: (i) => t0 + i * 0.5 });
+    const source = new RecordedChangeSource(raws, { batchSize: 200, availableAtMs: (i) => t0 + i * 0.5 });
     const last = lastPosition(events);
     const done = (c: Catalog | null) =>
       !!c?.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0 && c.snapshots.some((s) => s.kind === 'compaction');
@@ -143,9 +145,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('stops and restarts from the catalog without losing or repeating an event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 2000, perSecond: 400, seed: 7 });
+    const events = syntheticEvents({ events: 2000, perSecond: 400, seed: 7 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = () => new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
+    const source = () => new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
     const half = lastPosition(events.slice(0, 1000));
     await runUp(dir, source(), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     const last = lastPosition(events);
@@ -160,14 +164,16 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('records a lost resume point as a gap in the catalog and closes it with the next base snapshot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 2000, perSecond: 400, seed: 3 });
+    const events = syntheticEvents({ events: 2000, perSecond: 400, seed: 3 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
     const half = lastPosition(events.slice(0, 800));
-    const first = await runUp(dir, new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 }), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
+    const first = await runUp(dir, new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 }), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     const before = first.final.durable;
     // The oplog has moved past the saved point: the history up to event 1500 is gone.
     const last = lastPosition(events);
-    const lost = new RecordedChangeSource(events, { batchSize: 150, retainedFrom: 1500, availableAtMs: (i) => t0 + i * 0.5 });
+    const lost = new RecordedChangeSource(raws, { batchSize: 150, retainedFrom: 1500, availableAtMs: (i) => t0 + i * 0.5 });
     const { final } = await runUp(dir, lost, (c) => !!c?.gaps[0]?.to && !!c.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0);
     expect(final.gaps).toHaveLength(1);
     const gap = final.gaps[0];
@@ -182,9 +188,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('records a gap when a collector starts over past the archive without its resume point', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 1600, perSecond: 400, seed: 5 });
+    const events = syntheticEvents({ events: 1600, perSecond: 400, seed: 5 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = () => new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
+    const source = () => new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
     const half = lastPosition(events.slice(0, 600));
     const first = await runUp(dir, source(), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     await new Promise((r) => setTimeout(r, 400));
@@ -200,9 +208,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('commits a log position only once every event before it is in a catalogued segment, with several rolls in flight', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 3000, perSecond: 500, seed: 11 });
+    const events = syntheticEvents({ events: 3000, perSecond: 500, seed: 11 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i * 0.4 });
+    const source = new RecordedChangeSource(raws, { batchSize: 100, availableAtMs: (i) => t0 + i * 0.4 });
     const catalog = new CatalogStore(dir);
     // Segment files take 300 ms to become durable, three times the roll age: rolls overlap.
     const store = new FsBlobStore(dir);

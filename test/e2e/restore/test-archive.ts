@@ -73,7 +73,7 @@ export class TestArchive {
 
   /** Normalizes a group's raw events (index = place in the group) and queues them for the next segment. */
   add(group: RawGroup): ChangeEvent[] {
-    const events = group.events.map((raw, index) => normalizeChangeEvent(raw, { index, fullDocumentMode: 'default' }));
+    const events = group.events.map((raw, index) => normalizeChangeEvent(serialize(raw), { index, fullDocumentMode: 'default' }));
     this.pending.push(...events);
     return events;
   }
