@@ -9,6 +9,7 @@ import { CommanderError, InvalidArgumentError } from 'commander';
 import { MongoError } from 'mongodb';
 import { RestoreError } from './errors.js';
 import { toRestoreError } from './translate-errors.js';
+import { stringifyJson } from '../../contracts/ordered-json.js';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -34,7 +35,7 @@ export function fail(io: CommandIo, command: string, json: boolean, err: unknown
 }
 
 export function printJson(io: CommandIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${stringifyJson(value, 2)}\n`);
 }
 
 /** Collects a repeatable option's values. */

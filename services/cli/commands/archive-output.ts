@@ -6,6 +6,7 @@
 import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
 import { isArchiveError } from '../../archive/index.js';
+import { stringifyJson } from '../../../contracts/ordered-json.js';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -15,7 +16,7 @@ export interface CommandIo {
 export const EXIT_FAILURE = 1;
 
 export function printJson(io: CommandIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${stringifyJson(value, 2)}\n`);
 }
 
 /** Ends the command with exit code 1 (runCli turns the CommanderError into the code). */

@@ -12,6 +12,7 @@ import { documentHistory } from '../../restore/history.js';
 import type { HistoryReport } from '../../restore/history.js';
 import { hasWildcard, validateNamespaceName } from '../../restore/namespace-scope.js';
 import { openArchive } from '../../restore/open-archive.js';
+import { stringifyJson } from '../../../contracts/ordered-json.js';
 
 interface HistoryFlags {
   archive?: string;
@@ -24,7 +25,7 @@ function human(r: HistoryReport): string {
   const lines = [`${r.ns} _id ${JSON.stringify(r.key)}: ${r.versions.length} version(s)`];
   for (const v of r.versions) {
     const txn = v.transaction ? ` txn ${v.transaction.txnNumber}` : '';
-    const what = v.unknown ? `unknown (${v.unknown})` : v.exists ? JSON.stringify(v.document) : v.renamedTo ? `gone (renamed to ${v.renamedTo})` : 'absent';
+    const what = v.unknown ? `unknown (${v.unknown})` : v.exists ? stringifyJson(v.document) : v.renamedTo ? `gone (renamed to ${v.renamedTo})` : 'absent';
     lines.push(`  ${v.time} ${v.position} ${v.operation}${txn}${v.eventId ? ` [${v.eventId}]` : ''}: ${what}`);
   }
   return `${lines.join('\n')}\n`;
