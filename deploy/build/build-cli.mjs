@@ -23,8 +23,8 @@ const SOURCE_DIRS = ['services', 'contracts'];
 const INPUT_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
 /** What tsconfig.build.json excludes, so touching it is no reason to build. */
-function outsideBuild(path, name) {
-  return name.endsWith('.test.ts') || name === 'testing' || name === '.cache' || path === join(ROOT, 'contracts', 'scripts');
+function outsideBuild(name) {
+  return name.endsWith('.test.ts') || name === 'testing' || name === '.cache' || name === 'scripts';
 }
 
 function newestInput() {
@@ -33,7 +33,7 @@ function newestInput() {
     newest = Math.max(newest, statSync(dir).mtimeMs);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      if (outsideBuild(path, entry.name)) continue;
+      if (outsideBuild(entry.name)) continue;
       if (entry.isDirectory()) visit(path);
       else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
     }
