@@ -8,7 +8,7 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-// The contracts module itself, not their index: `rewind status` loads this, and the index brings avsc.
+// The contracts module itself, not its index: `rewind status` loads this, and the index brings avsc.
 import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/catalog.js';
 import type { Catalog } from '../../contracts/catalog.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
