@@ -5,7 +5,7 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/.cache/**', 'bench/results/**', 'deploy/**/target/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '**/.cache/**', 'bench/results/**', 'deploy/**/target/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,6 +2,10 @@
  * Configuration, validated once at start: unknown keys are rejected, a bad value
  * names its field, durations are normalized to `…Ms` numbers, and the result is
  * frozen. File values are overridden by REWIND_* environment variables.
+ *
+ * Every key carries its documentation as zod metadata: `description`, and
+ * `defaultMeans` (what the default, or leaving an optional key out, does, said
+ * plainly). docs/configuration.md is generated from it (`npm run docs:config`).
  */
 import { z } from 'zod';
 
@@ -35,14 +39,19 @@ export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).tr
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-export const archiveConfigSchema = z.strictObject({
-  /** Root folder of the filesystem archive. */
-  dir: z.string().min(1),
-  /** Segment files roll at this size or age, whichever comes first. */
-  segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
-  segmentMaxAgeMs: durationMs.default(60_000),
-  codec: z.enum(['null', 'deflate']).default('deflate'),
-});
+export const archiveConfigSchema = z
+  .strictObject({
+    dir: z.string().min(1).meta({ description: 'Root folder of the filesystem archive: the catalog, segments and snapshots.' }),
+    segmentMaxBytes: byteSize.default(64 * 1024 * 1024).meta({
+      description: 'A segment file is closed (rolled) when it reaches this size, or at segmentMaxAgeMs, whichever comes first.',
+    }),
+    segmentMaxAgeMs: durationMs.default(60_000).meta({
+      description: 'A segment file is closed at this age even when small, and progress is committed at least this often without events.',
+      defaultMeans: 'events become durable (restorable) within about a minute of being captured',
+    }),
+    codec: z.enum(['null', 'deflate']).default('deflate').meta({ description: 'Compression of segment and snapshot blocks (Avro container codec).' }),
+  })
+  .meta({ description: 'The archive: where segments, snapshots and the catalog are written.' });
 
 export const baseConfigSchema = z.strictObject({
   sourceId: z.string().min(1).default('default'),

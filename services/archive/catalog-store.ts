@@ -8,8 +8,9 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/index.js';
-import type { Catalog } from '../../contracts/index.js';
+// The contracts module itself, not its index: `rewind status` loads this, and the index brings avsc.
+import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/catalog.js';
+import type { Catalog } from '../../contracts/catalog.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import { isTempName, writeFileAtomic } from './atomic-file.js';
 import { WriterLock } from './writer-lock.js';

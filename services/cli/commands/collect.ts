@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { commonOverrides, configFile, kafkaOverrides, mongoOverrides } from './capture-flags.js';
+import { commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
 import type { CollectConfig } from '../../../contracts/runtime-config.js';
@@ -76,7 +76,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
           env: process.env,
           overrides: {
             ...commonOverrides(flags),
-            ...(flags.stateFile ? { stateFile: flags.stateFile } : {}),
+            ...stateFileOverride(flags.stateFile),
             ...kafkaOverrides(flags),
             ...mongoOverrides(flags),
           },

@@ -8,9 +8,12 @@ import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { parsePosition } from '../../../contracts/index.js';
-import { CatalogStore, summarizeCatalog } from '../../archive/index.js';
-import type { CatalogSummary } from '../../archive/index.js';
+// Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
+// (avsc, zlib): status only reads the catalog, and it must start fast.
+import { parsePosition } from '../../../contracts/position.js';
+import { CatalogStore } from '../../archive/catalog-store.js';
+import { summarizeCatalog } from '../../archive/catalog-summary.js';
+import type { CatalogSummary } from '../../archive/catalog-summary.js';
 import { STATUS_DIR, readProcessStatuses } from '../../archiver/process-status.js';
 import type { ProcessStatus } from '../../archiver/process-status.js';
 import type { CaptureIo } from './up.js';
