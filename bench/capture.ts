@@ -266,7 +266,7 @@ async function collectorApart(brokers: string[], count: number, log: (line: stri
 }
 
 /** Source port → KafkaLogProducer → topic → KafkaLogConsumer → archiver, in this process; seconds. */
-async function kafkaPipeline(brokers: string[], events: Document[]): Promise<number> {
+async function kafkaPipeline(brokers: string[], events: Buffer[]): Promise<number> {
   const topic = `bench-capture-${Date.now()}`;
   const producer = await KafkaLogProducer.open({ brokers, topic });
   const consumer = await KafkaLogConsumer.open({ brokers, topic, groupId: `${topic}-g`, sessionTimeoutMs: 10_000 });
@@ -304,7 +304,7 @@ interface KafkaRun {
  * rewind nor a baseline always gets the fresh or the warm broker. ProducerPerformance sends as many
  * records as the others move, of the events' average Avro size.
  */
-async function kafkaRounds(ctx: BenchContext, brokers: string[], events: Document[], values: Buffer[], rounds: number): Promise<KafkaRun> {
+async function kafkaRounds(ctx: BenchContext, brokers: string[], events: Buffer[], values: Buffer[], rounds: number): Promise<KafkaRun> {
   const count = events.length;
   const recordSize = Math.round(values.reduce((n, v) => n + v.length, 0) / count);
   const tool = await findProducerPerformance();

@@ -1,4 +1,4 @@
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { UpdateApplyError, applyUpdateDescription, writeGeneral } from './apply-update.js';
