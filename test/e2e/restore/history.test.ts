@@ -31,7 +31,7 @@ describe('document history across rename and drop', () => {
   it('ends a renamed collection’s document with the rename, naming the new namespace', async () => {
     const h = await documentHistory({ store: archive.store, catalog: await archive.catalog(), ns: 'shop.a', key: keyFromValue(new Int32(1)) });
     expect(h.versions.map((v) => [v.operation, v.exists])).toEqual([['snapshot', true], ['update', true], ['rename', false]]);
-    expect(h.versions[1]?.document).toEqual({ _id: { $numberInt: '1' }, v: { $numberInt: '2' } });
+    expect(h.versions[1]?.document?.toJSON()).toEqual({ _id: { $numberInt: '1' }, v: { $numberInt: '2' } });
     expect(h.versions[2]?.renamedTo).toBe('shop.b');
   });
 
