@@ -109,8 +109,21 @@ export function utf8At(buf: Uint8Array, start: number, end: number): string {
   }
 }
 
-/** The value of a string element whose value starts at `valueStart`. */
+/** The value of a string element whose value starts at `valueStart` (invalid UTF-8 refused). */
 export function stringValue(buf: Uint8Array, valueStart: number): string {
   const n = int32At(buf, valueStart);
-  return utf8At(buf, valueStart + 4, valueStart + 4 + n - 1);
+  const start = valueStart + 4;
+  const end = start + n - 1;
+  // Short ASCII strings (names, operation types, tokens) are most of them: read without a decoder call.
+  if (n <= 64) {
+    let ascii = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) break;
+      ascii += String.fromCharCode(c);
+    }
+    if (i === end) return ascii;
+  }
+  return utf8At(buf, start, end);
 }

@@ -83,14 +83,22 @@ class Reader {
     return this.ev.value(field);
   }
 
-  namespace(field: EventField, collRequired: boolean): NamespaceRecord {
-    const fields = this.ev.type(field) === BSON.document ? this.sub(field) : undefined;
-    const db = fields?.get('db');
-    if (!fields || !db || db[0] !== BSON.string) return this.fail(field, 'must be a document with a string db');
-    const coll = fields.get('coll');
-    if (coll && coll[0] !== BSON.string) this.fail(`${field}.coll`, 'is not a string');
-    if (collRequired && !coll) this.fail(`${field}.coll`, 'is missing');
-    return { db: stringValue(this.ev.bytes, db[1]), coll: coll ? stringValue(this.ev.bytes, coll[1]) : null };
+  namespace(field: 'ns' | 'to', collRequired: boolean): NamespaceRecord {
+    let ns: { db: string | undefined; coll: string | undefined } | undefined;
+    try {
+      ns = this.ev.namespace(field);
+    } catch (cause) {
+      return this.fail(field, 'is not well-formed BSON', cause);
+    }
+    if (!ns || ns.db === undefined) return this.fail(field, 'must be a document with a string db');
+    if (ns.coll === undefined && this.hasField(field, 'coll')) this.fail(`${field}.coll`, 'is not a string');
+    if (collRequired && ns.coll === undefined) this.fail(`${field}.coll`, 'is missing');
+    return { db: ns.db, coll: ns.coll ?? null };
+  }
+
+  /** Whether the sub-document `field` has an element `name` (of any type). */
+  hasField(field: EventField, name: string): boolean {
+    return this.sub(field).has(name);
   }
 
   sub(field: EventField): Map<string, [number, number]> {

@@ -6,7 +6,7 @@
  * server's own bytes, field order and types untouched.
  */
 import { Buffer } from 'node:buffer';
-import { BsonFormatError, documentEnd, forEachElement, int32At, stringValue, utf8At } from '../../contracts/bson-elements.js';
+import { BsonFormatError, documentEnd, forEachElement, int32At, stringValue, utf8At, valueEnd } from '../../contracts/bson-elements.js';
 
 export const EVENT_FIELDS = [
   '_id',
@@ -28,7 +28,27 @@ export const EVENT_FIELDS = [
 
 export type EventField = (typeof EVENT_FIELDS)[number];
 
-const FIELD_INDEX: ReadonlyMap<string, number> = new Map(EVENT_FIELDS.map((f, i) => [f, i]));
+/** Field → its index in EVENT_FIELDS: an object literal, so that each accessor's lookup is a constant-key load. */
+const IDX = Object.freeze(Object.fromEntries(EVENT_FIELDS.map((f, i) => [f, i])) as Record<EventField, number>);
+
+/** The fields' names as bytes, by name length: an element's name is matched without making a string. */
+const NAMES_BY_LENGTH: (readonly [Uint8Array, number][] | undefined)[] = [];
+EVENT_FIELDS.forEach((f, i) => {
+  const bytes = Buffer.from(f, 'latin1');
+  NAMES_BY_LENGTH[bytes.length] = [...(NAMES_BY_LENGTH[bytes.length] ?? []), [bytes, i] as const];
+});
+
+/** The EVENT_FIELDS index of the name in buf[start, end), or -1. */
+function fieldIndex(buf: Uint8Array, start: number, end: number): number {
+  const candidates = NAMES_BY_LENGTH[end - start];
+  if (candidates === undefined) return -1;
+  for (const [name, index] of candidates) {
+    let i = 0;
+    while (i < name.length && name[i] === buf[start + i]) i += 1;
+    if (i === name.length) return index;
+  }
+  return -1;
+}
 
 export const BSON = {
   double: 0x01,
@@ -67,14 +87,26 @@ export class RawChangeEvent {
     const event = new RawChangeEvent(buf);
     try {
       if (documentEnd(buf, 0) !== buf.length) throw new BsonFormatError(`the event is ${buf.length} bytes but its header says ${int32At(buf, 0)}`);
-      forEachElement(buf, 0, (type, nameStart, nameEnd, valueStart, valueEnd) => {
-        const index = FIELD_INDEX.get(buf.toString('latin1', nameStart, nameEnd));
-        if (index === undefined) return;
-        event.types[index] = type;
-        event.elementStarts[index] = nameStart - 1;
-        event.valueStarts[index] = valueStart;
-        event.valueEnds[index] = valueEnd;
-      });
+      // One pass over the top-level elements, inline (this runs for every event the stream delivers).
+      const end = buf.length - 1;
+      let at = 4;
+      while (at < end) {
+        const type = buf[at] as number;
+        const nameStart = at + 1;
+        let nameEnd = nameStart;
+        while (nameEnd < end && buf[nameEnd] !== 0) nameEnd += 1;
+        if (nameEnd >= end) throw new BsonFormatError(`unterminated field name at byte ${nameStart}`);
+        const valueStart = nameEnd + 1;
+        const next = valueEnd(buf, type, valueStart, end);
+        const index = fieldIndex(buf, nameStart, nameEnd);
+        if (index >= 0) {
+          event.types[index] = type;
+          event.elementStarts[index] = at;
+          event.valueStarts[index] = valueStart;
+          event.valueEnds[index] = next;
+        }
+        at = next;
+      }
     } catch (cause) {
       throw new RawEventFormatError(`the change event is not a well-formed BSON document: ${(cause as Error).message}`, cause);
     }
@@ -83,23 +115,23 @@ export class RawChangeEvent {
 
   /** The BSON type of a field, or 0 when the event has none. */
   type(field: EventField): number {
-    return this.types[FIELD_INDEX.get(field) as number] ?? 0;
+    return this.types[IDX[field]] ?? 0;
   }
 
   /** The value's bytes (a view of the event's), for a field that is present. */
   value(field: EventField): Buffer {
-    const i = FIELD_INDEX.get(field) as number;
+    const i = IDX[field];
     return this.bytes.subarray(this.valueStarts[i], this.valueEnds[i]);
   }
 
   /** The whole element (type, name, value) as bytes, for a field that is present. */
   element(field: EventField): Buffer {
-    const i = FIELD_INDEX.get(field) as number;
+    const i = IDX[field];
     return this.bytes.subarray(this.elementStarts[i], this.valueEnds[i]);
   }
 
   valueStart(field: EventField): number {
-    return this.valueStarts[FIELD_INDEX.get(field) as number] ?? 0;
+    return this.valueStarts[IDX[field]] ?? 0;
   }
 
   /** A string field's value, or undefined when absent or not a string. */
@@ -118,7 +150,15 @@ export class RawChangeEvent {
   /** The resume token's `_data` string (the event id), or undefined when the event has no such token. */
   tokenData(): string | undefined {
     if (this.type('_id') !== BSON.document) return undefined;
-    return stringField(this.bytes, this.valueStart('_id'), '_data');
+    const buf = this.bytes;
+    let data: string | undefined;
+    // "_data" = 5f 64 61 74 61
+    forEachElement(buf, this.valueStart('_id'), (type, nameStart, nameEnd, valueStart) => {
+      if (type === BSON.string && nameEnd - nameStart === 5 && buf[nameStart] === 0x5f && buf[nameStart + 1] === 0x64 && buf[nameStart + 2] === 0x61 && buf[nameStart + 3] === 0x74 && buf[nameStart + 4] === 0x61) {
+        data = stringValue(buf, valueStart);
+      }
+    });
+    return data;
   }
 
   /** A fragment's `splitEvent: {fragment, of}`, or undefined when the event is whole. */
@@ -132,14 +172,18 @@ export class RawChangeEvent {
 
   /** `db` and `coll` of a namespace field (ns, to) when they are strings; undefined when the field is not a document. */
   namespace(field: 'ns' | 'to'): { db: string | undefined; coll: string | undefined } | undefined {
-    const f = this.subFields(field);
-    if (!f) return undefined;
-    const db = f.get('db');
-    const coll = f.get('coll');
-    return {
-      db: db && db[0] === BSON.string ? stringValue(this.bytes, db[1]) : undefined,
-      coll: coll && coll[0] === BSON.string ? stringValue(this.bytes, coll[1]) : undefined,
-    };
+    if (this.type(field) !== BSON.document) return undefined;
+    const buf = this.bytes;
+    let db: string | undefined;
+    let coll: string | undefined;
+    // {db: <string>, coll: <string>}: two short names, matched by their bytes (d=0x64 b=0x62, c o l l).
+    forEachElement(buf, this.valueStart(field), (type, nameStart, nameEnd, valueStart) => {
+      if (type !== BSON.string) return;
+      const n = nameEnd - nameStart;
+      if (n === 2 && buf[nameStart] === 0x64 && buf[nameStart + 1] === 0x62) db = stringValue(buf, valueStart);
+      else if (n === 4 && buf[nameStart] === 0x63 && buf[nameStart + 1] === 0x6f && buf[nameStart + 2] === 0x6c && buf[nameStart + 3] === 0x6c) coll = stringValue(buf, valueStart);
+    });
+    return { db, coll };
   }
 
   /** The fields of a small sub-document (ns, to, splitEvent…) as name → [type, valueStart]; undefined when it is not a document. */
