@@ -35,4 +35,12 @@ describe('namespace scope', () => {
     expect(mapNamespace('crm.people', maps)).toBe('crm.people');
     expect(codeOf(() => validateMappings([{ from: 'shop.*', to: 'copy.x' }]))).toBe('BAD_OPTIONS');
   });
+
+  it('matches --ns and --ns-from patterns of many stars at once (no backtracking)', () => {
+    const stars = `${'*'.repeat(20)}${'o*'.repeat(20)}.nope`;
+    expect(codeOf(() => selectNamespaces(known, [stars]))).toBe('UNKNOWN_NAMESPACE');
+    expect(mapNamespace('shop.orders', [{ from: `${'*o'.repeat(20)}`, to: 'x.y' }])).toBe('shop.orders');
+    // The first dot after a star separates the database: a.b.c is database a, collection b.c.
+    expect(mapNamespace('shop.a.b', [{ from: '*.*', to: '*_copy.*' }])).toBe('shop_copy.a.b');
+  });
 });
