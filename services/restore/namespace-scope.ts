@@ -61,6 +61,27 @@ export function validateMappings(mappings: readonly NamespaceMapping[]): void {
   }
 }
 
+/**
+ * Refuses a mapping that maps none of the selected namespaces (a typo in
+ * `--ns-from`, or one shadowed by an earlier mapping): left alone it would
+ * restore into the source names themselves, as if no mapping was given.
+ */
+export function checkMappingsUsed(selected: readonly string[], mappings: readonly NamespaceMapping[]): void {
+  const used = new Set<number>();
+  for (const ns of selected) {
+    const i = mappings.findIndex((m) => namespaceMatches(m.from, ns));
+    if (i >= 0) used.add(i);
+  }
+  mappings.forEach((m, i) => {
+    if (used.has(i)) return;
+    const shadowedBy = mappings.slice(0, i).find((earlier) => selected.some((ns) => namespaceMatches(earlier.from, ns) && namespaceMatches(m.from, ns)));
+    const why = shadowedBy ? `every namespace it matches is mapped by the earlier --ns-from ${JSON.stringify(shadowedBy.from)}` : `it matches none of the namespaces restored (${selected.join(', ') || 'none'})`;
+    throw new RestoreError('UNKNOWN_NAMESPACE', `--ns-from ${JSON.stringify(m.from)} (to ${JSON.stringify(m.to)}) maps nothing: ${why}; nothing was written`, {
+      details: { from: m.from, to: m.to, selected: [...selected] },
+    });
+  });
+}
+
 /** The destination of one namespace: the first mapping that matches, else itself. */
 export function mapNamespace(ns: string, mappings: readonly NamespaceMapping[]): string {
   for (const m of mappings) {

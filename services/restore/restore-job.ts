@@ -13,7 +13,7 @@ import { RestoreError } from './errors.js';
 import type { DocumentPredicate } from './filter.js';
 import { JobStateFile, zeroCounts } from './job-state.js';
 import type { ActionCounts } from './job-state.js';
-import { hasWildcard, mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
+import { checkMappingsUsed, hasWildcard, mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
 import type { NamespaceMapping } from './namespace-scope.js';
 import type { DocumentScope, RestoreMode } from './plan-actions.js';
 import { restoreNamespace } from './restore-namespace.js';
@@ -108,6 +108,7 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
   if (o.ids && (patterns.length !== 1 || patterns.some(hasWildcard))) {
     throw new RestoreError('BAD_OPTIONS', '--id needs exactly one --ns db.collection (no wildcard)');
   }
+  checkMappingsUsed(selected, o.mappings);
   const destinations = new Map(selected.map((ns) => [ns, mapNamespace(ns, o.mappings)]));
   const seen = new Map<string, string>();
   for (const [ns, dest] of destinations) {

@@ -171,6 +171,8 @@ describeWith('wire', 'restore, diff and history through the CLI', (server) => {
       [['--id', '{"$oid": "nope"}', '--ns', 'shop.orders', ...into], 'BAD_KEY', /--id/],
       [['--mode', 'sideways', ...into], 'BAD_OPTIONS', /--mode/],
       [['--source', server.uri, '--ns', 'shop.orders'], 'CONFIRMATION_REQUIRED', /--yes-overwrite-source/],
+      // A mapping that maps nothing would have restored into the live shop.* names themselves.
+      [['--source', server.uri, '--yes-overwrite-source', '--mode', 'overwrite', '--ns-from', 'shp.*', '--ns-to', `${db}.*`], 'UNKNOWN_NAMESPACE', /--ns-from "shp\.\*".*maps nothing/],
     ];
     for (const [args, code, message] of cases) {
       const run = await restore(...args);
