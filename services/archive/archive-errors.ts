@@ -24,7 +24,7 @@ export interface ArchiveErrorContexts {
   CATALOG_NOT_FOUND: { path: string; location: string };
   CATALOG_INVALID: { path: string; location: string; field: string; detail: string };
   CATALOG_CONFLICT: { path: string; location: string; detail: string };
-  CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string };
+  CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string; detail?: string };
 }
 
 export type ArchiveErrorCode = keyof ArchiveErrorContexts;
@@ -102,7 +102,7 @@ const SPECS: { [C in ArchiveErrorCode]: CodeSpec<C> } = {
   },
   CATALOG_LOCKED: {
     retryable: true,
-    message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})`,
+    message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})${c.detail ? `; ${c.detail}` : ''}`,
   },
 };
 
@@ -111,14 +111,15 @@ export class ArchiveError<C extends ArchiveErrorCode = ArchiveErrorCode> extends
   readonly context: Readonly<ArchiveErrorContexts[C]>;
   readonly retryable: boolean;
 
-  constructor(code: C, context: ArchiveErrorContexts[C], options?: { cause?: unknown }) {
+  /** `retryable` overrides the code's default where the case decides it (a lock on another host, an I/O error's errno). */
+  constructor(code: C, context: ArchiveErrorContexts[C], options?: { cause?: unknown; retryable?: boolean }) {
     const spec = SPECS[code] as CodeSpec<C>;
     const causeText = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
-    super(`${code}: ${spec.message(context)}${causeText}`, options);
+    super(`${code}: ${spec.message(context)}${causeText}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ArchiveError';
     this.code = code;
     this.context = Object.freeze({ ...context });
-    this.retryable = spec.retryable;
+    this.retryable = options?.retryable ?? spec.retryable;
   }
 }
 

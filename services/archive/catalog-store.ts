@@ -212,7 +212,7 @@ export class CatalogStore {
         await this.lock.acquire();
         break;
       } catch (err) {
-        if (!isArchiveError(err, 'CATALOG_LOCKED') || Date.now() >= deadline) throw err;
+        if (!isArchiveError(err, 'CATALOG_LOCKED') || !err.retryable || Date.now() >= deadline) throw err;
         await sleep(20 + Math.random() * 30);
       }
     }
