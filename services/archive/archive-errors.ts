@@ -23,6 +23,7 @@ export interface ArchiveErrorContexts {
   SNAPSHOT_OUT_OF_ORDER: { path: string; ns: string; duplicate: boolean };
   CATALOG_NOT_FOUND: { path: string; location: string };
   CATALOG_INVALID: { path: string; location: string; field: string; detail: string };
+  CATALOG_CHECKSUM_MISMATCH: { path: string; location: string; generation: number; expected: string | null; actual: string; sums: string };
   CATALOG_CONFLICT: { path: string; location: string; detail: string };
   CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string; detail?: string };
 }
@@ -95,6 +96,13 @@ const SPECS: { [C in ArchiveErrorCode]: CodeSpec<C> } = {
   CATALOG_INVALID: {
     retryable: false,
     message: (c) => `${c.location}: invalid catalog at ${c.field || '(root)'}: ${c.detail}`,
+  },
+  CATALOG_CHECKSUM_MISMATCH: {
+    retryable: false,
+    message: (c) =>
+      c.expected === null
+        ? `${c.location}: generation ${c.generation} has no checksum in ${c.sums}; the catalog was changed outside rewind and is refused`
+        : `${c.location}: sha256 is ${c.actual}, ${c.sums} says ${c.expected} for generation ${c.generation}; the catalog was changed outside rewind and is refused (catalog.prev.json holds the generation before)`,
   },
   CATALOG_CONFLICT: {
     retryable: false,
