@@ -9,12 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, archiveConfigSchema, byteSize, durationMs, logLevel, parseConfig } from './config.js';
+import { mongoUriProblem } from './mongo-uri.js';
 
 const DAY = 86_400_000;
 
 export const mongoSourceConfigSchema = z.strictObject({
   /** mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster). */
-  uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  uri: z.string().superRefine((uri, ctx) => {
+    const problem = mongoUriProblem(uri);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** Namespaces captured: `db.coll` patterns, `*` matches any run of characters. */
   include: z.array(z.string().min(1)).min(1).default(['*']),
   exclude: z.array(z.string().min(1)).default([]),

@@ -5,6 +5,7 @@
  * retry can help: a corrupt file stays corrupt, a busy lock or a flaky disk
  * may not.
  */
+import { isRetryableIo } from './io-errors.js';
 
 /** Context carried by each code; `path` is relative to the archive root, `location` is where it really is. */
 export interface ArchiveErrorContexts {
@@ -127,7 +128,8 @@ export class ArchiveError<C extends ArchiveErrorCode = ArchiveErrorCode> extends
     this.name = 'ArchiveError';
     this.code = code;
     this.context = Object.freeze({ ...context });
-    this.retryable = options?.retryable ?? spec.retryable;
+    // An I/O failure is retryable by its errno: a full disk may be freed, a path that is not a folder stays one.
+    this.retryable = options?.retryable ?? (code === 'ARCHIVE_IO_FAILED' && options?.cause !== undefined ? isRetryableIo(options.cause) : spec.retryable);
   }
 }
 

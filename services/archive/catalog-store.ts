@@ -23,7 +23,6 @@ import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/index.js'
 import type { Catalog } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import { isTempName, writeFileAtomic } from './atomic-file.js';
-import { isRetryableIo } from './io-errors.js';
 import { WriterLock } from './writer-lock.js';
 
 export const CATALOG_FILE = 'catalog.json';
@@ -235,7 +234,7 @@ export class CatalogStore {
     try {
       await writeFileAtomic(location, bytes);
     } catch (err) {
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'write' }, { cause: err, retryable: isRetryableIo(err) });
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'write' }, { cause: err });
     }
   }
 
@@ -247,7 +246,7 @@ export class CatalogStore {
       text = await readFile(location, 'utf8');
     } catch (err) {
       if (errno(err) === 'ENOENT') return null;
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: CATALOG_SUMS_FILE, location, operation: 'read' }, { cause: err, retryable: isRetryableIo(err) });
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: CATALOG_SUMS_FILE, location, operation: 'read' }, { cause: err });
     }
     try {
       const parsed = JSON.parse(text) as Partial<CatalogSums>;
@@ -268,7 +267,7 @@ export class CatalogStore {
       bytes = await readFile(location);
     } catch (err) {
       if (errno(err) === 'ENOENT') throw new ArchiveError('CATALOG_NOT_FOUND', { path: name, location }, { cause: err });
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'read' }, { cause: err, retryable: isRetryableIo(err) });
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'read' }, { cause: err });
     }
     // Validated first, so a damaged file names its bad field; then held against its sum.
     const catalog = parseCatalog(bytes.toString('utf8'), name, location);

@@ -22,3 +22,4 @@ export { summarizeCatalog } from './catalog-summary.js';
 export type { CatalogSummary, PositionView } from './catalog-summary.js';
 export { verifyArchive, catalogFiles } from './verify-archive.js';
 export type { VerifyReport, FileProblem } from './verify-archive.js';
+export { errnoOf, isRetryableIo } from './io-errors.js';

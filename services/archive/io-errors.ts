@@ -7,11 +7,18 @@
  */
 const PERMANENT = new Set(['ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'EACCES', 'EPERM', 'EROFS', 'ELOOP', 'EINVAL', 'ENOENT', 'EEXIST', 'EXDEV', 'ENOTEMPTY', 'EBADF']);
 
+/** The errno code of `err` or of the first cause in its chain that has one. */
 export function errnoOf(err: unknown): string | undefined {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { code, errno, syscall } = e as NodeJS.ErrnoException;
+    if (typeof code === 'string' && (typeof errno === 'number' || typeof syscall === 'string')) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
+/** True when the errno is unknown or may clear by itself. */
 export function isRetryableIo(err: unknown): boolean {
   const code = errnoOf(err);
   return code === undefined ? true : !PERMANENT.has(code);

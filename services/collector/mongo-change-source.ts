@@ -10,6 +10,7 @@
  */
 import { MongoClient } from 'mongodb';
 import type { ChangeStream, ChangeStreamOptions, Document, MongoClientOptions, Timestamp } from 'mongodb';
+import { redactMongoUri } from '../../contracts/mongo-uri.js';
 import { CollectorError } from './collector-errors.js';
 import { connected, withUriPrecedence } from './mongo-connection.js';
 import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from './source-port.js';
@@ -29,9 +30,9 @@ export interface MongoChangeSourceOptions {
   batchSize?: number;
 }
 
-/** The user-visible form of a URI: never its password. */
+/** The user-visible form of a URI: never its password (contracts/mongo-uri.ts, also for raw `@` and `/` in it). */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^@/]*)@/, '//***@');
+  return redactMongoUri(uri);
 }
 
 export class MongoChangeSource implements ChangeSource {

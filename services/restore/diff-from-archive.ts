@@ -10,7 +10,7 @@ import type { DiffReport } from './diff.js';
 import { RestoreError } from './errors.js';
 import { hasWildcard, validateNamespaceName } from './namespace-scope.js';
 import { openArchive } from './open-archive.js';
-import { redactUri } from './restore-from-archive.js';
+import { checkUri, redactUri } from './restore-from-archive.js';
 import { targetCollection, targetFailed } from './target-collections.js';
 import { targetFromFlags } from './target-options.js';
 import { translated } from './translate-errors.js';
@@ -20,6 +20,8 @@ export interface DiffRequest {
   ns: string;
   at?: string;
   liveUri: string;
+  /** Where liveUri came from, for messages (`--target`, `--source` or `REWIND_SOURCE_URI`). */
+  liveUriFrom?: string;
   liveNs?: string;
   out?: string;
   maxKeys?: number;
@@ -33,6 +35,7 @@ export async function diffFromArchive(req: DiffRequest): Promise<DiffReport> {
 }
 
 async function diffUntranslated(req: DiffRequest): Promise<DiffReport> {
+  checkUri(req.liveUri, req.liveUriFrom ?? '--target');
   if (hasWildcard(req.ns)) throw new RestoreError('BAD_OPTIONS', '--ns of diff names one collection (no wildcard)');
   validateNamespaceName(req.ns, '--ns');
   if (req.liveNs !== undefined) validateNamespaceName(req.liveNs, '--live-ns');

@@ -3,6 +3,7 @@
  * and history has a stable code, says whether retrying the same call can help,
  * and keeps its cause. The CLI prints `code: message` and exits non-zero.
  */
+import { errnoOf, isRetryableIo } from '../archive/index.js';
 
 export const RESTORE_ERRORS = {
   /** A namespace pattern or `--ns` matched nothing the archive knows at T. */
@@ -49,11 +50,13 @@ export class RestoreError extends Error {
   readonly retryable: boolean;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: RestoreErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: RestoreErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RestoreError';
     this.code = code;
-    this.retryable = RESTORE_ERRORS[code].retryable;
+    // Local file failures are retryable by their errno: ENOSPC may clear, ENOTDIR or ENAMETOOLONG never do.
+    const local = (code === 'TEMP_IO' || code === 'JOB_STATE_IO') && options.cause !== undefined && errnoOf(options.cause) !== undefined;
+    this.retryable = options.retryable ?? (local ? isRetryableIo(options.cause) : RESTORE_ERRORS[code].retryable);
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }
 

@@ -7,6 +7,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { mongoUriProblem, redactMongoUri } from '../../contracts/mongo-uri.js';
 import { openStateAt } from './archive-state.js';
 import { keyFromText } from './document-keys.js';
 import { readKeysFromReport } from './diff-report.js';
@@ -35,6 +36,8 @@ export interface RestoreRequest {
   /** Destination URI; absent means in place (sourceUri). */
   targetUri?: string;
   sourceUri?: string;
+  /** Where sourceUri came from, for messages (`--source` or `REWIND_SOURCE_URI`). */
+  sourceUriFrom?: string;
   nsFrom: string[];
   nsTo: string[];
   confirmSource: boolean;
@@ -49,8 +52,13 @@ export interface RestoreRequest {
 export const DEFAULT_JOB_DIR = join(homedir(), '.rewind', 'restore-jobs');
 
 /** A URI without its password, for job parameters and reports. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+export const redactUri = redactMongoUri;
+
+/** Refuses a URI that cannot be used (BAD_OPTIONS), before the archive is read or anything connected. */
+export function checkUri(uri: string | undefined, what: string): void {
+  if (uri === undefined) return;
+  const problem = mongoUriProblem(uri);
+  if (problem) throw new RestoreError('BAD_OPTIONS', `${what}: ${problem}`, { details: { option: what } });
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -64,6 +72,8 @@ export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreRe
 
 async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<RestoreReport> {
   // 1. Flags.
+  checkUri(req.targetUri, '--target');
+  checkUri(req.sourceUri, req.sourceUriFrom ?? '--source');
   if (!(RESTORE_MODES as readonly string[]).includes(req.mode)) {
     throw new RestoreError('BAD_OPTIONS', `--mode must be one of ${RESTORE_MODES.join(', ')}, got ${JSON.stringify(req.mode)}`);
   }

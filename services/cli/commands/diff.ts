@@ -59,13 +59,15 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
         const archiveDir = flags.archive ?? archiveDirFromEnv();
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll>');
-        const liveUri = flags.target ?? flags.source ?? process.env.REWIND_SOURCE_URI;
+        const liveUri = flags.target ?? flags.source ?? (process.env.REWIND_SOURCE_URI || undefined);
+        const liveUriFrom = flags.target !== undefined ? '--target' : flags.source !== undefined ? '--source' : 'REWIND_SOURCE_URI';
         if (!liveUri) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source / REWIND_SOURCE_URI)');
         const report = await diffFromArchive({
           archiveDir,
           ns: flags.ns,
           ...(flags.at === undefined ? {} : { at: flags.at }),
           liveUri,
+          liveUriFrom,
           ...(flags.liveNs === undefined ? {} : { liveNs: flags.liveNs }),
           ...(flags.out === undefined ? {} : { out: flags.out }),
           ...(flags.maxKeys === undefined ? {} : { maxKeys: flags.maxKeys }),

@@ -83,7 +83,8 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
       try {
         const archiveDir = flags.archive ?? archiveDirFromEnv();
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
-        const sourceUri = flags.source ?? process.env.REWIND_SOURCE_URI;
+        const sourceUri = flags.source ?? (process.env.REWIND_SOURCE_URI || undefined);
+        const sourceUriFrom = flags.source === undefined ? 'REWIND_SOURCE_URI' : '--source';
         const jobDir = flags.jobDir ?? process.env.REWIND_JOB_DIR;
         const report = await restoreFromArchive({
           archiveDir,
@@ -99,7 +100,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
           ids: flags.id,
           ...(flags.keysFrom === undefined ? {} : { keysFrom: flags.keysFrom }),
           ...(flags.target === undefined ? {} : { targetUri: flags.target }),
-          ...(sourceUri === undefined ? {} : { sourceUri }),
+          ...(sourceUri === undefined ? {} : { sourceUri, sourceUriFrom }),
           nsFrom: flags.nsFrom,
           nsTo: flags.nsTo,
           confirmSource: flags.yesOverwriteSource === true,
