@@ -46,7 +46,7 @@ export interface RestoreRequest {
   parallel?: number;
   batchSize?: number;
   tempDir?: string;
-  onProgress?: (event: { ns: string; processed: number; total: number | null }) => void;
+  onProgress?: (event: { ns: string; processed: number; total: number | null; phase: 'check' | 'write' }) => void;
 }
 
 export const DEFAULT_JOB_DIR = join(homedir(), '.rewind', 'restore-jobs');

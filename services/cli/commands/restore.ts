@@ -49,6 +49,7 @@ function human(report: RestoreReport): string {
   }
   const t = report.totals;
   lines.push(`total: ${t.inserted} inserted, ${t.replaced} replaced, ${t.deleted} deleted, ${t.unchanged} unchanged, ${t.kept} kept in ${(report.durationMs / 1000).toFixed(1)} s`);
+  if (!report.changed) lines.push(report.dryRun ? 'nothing would change: the target already matches the archive in this scope' : 'nothing changed: the target already matched the archive in this scope');
   return `${lines.join('\n')}\n`;
 }
 
@@ -109,7 +110,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
           ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
           ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
           ...(flags.tempDir === undefined ? {} : { tempDir: flags.tempDir }),
-          onProgress: (e) => bar.update(e.ns, e.processed, e.total),
+          onProgress: (e) => bar.update(e.phase === 'check' ? `${e.ns} (checking)` : e.ns, e.processed, e.total),
         });
         bar.stop();
         if (json) printJson(io, report);
