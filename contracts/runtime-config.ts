@@ -13,7 +13,8 @@ import { mongoUriProblem } from './mongo-uri.js';
 
 const DAY = 86_400_000;
 
-export const mongoSourceConfigSchema = z.strictObject({
+export const mongoSourceConfigSchema = z
+  .strictObject({
   /** mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster). */
   uri: z.string().superRefine((uri, ctx) => {
     const problem = mongoUriProblem(uri);
@@ -28,7 +29,13 @@ export const mongoSourceConfigSchema = z.strictObject({
   pollWaitMs: durationMs.default(1000),
   /** Documents per batch of the initial copy. */
   copyBatchSize: z.number().int().min(1).max(100_000).default(1000),
-});
+  })
+  .superRefine((m, ctx) => {
+    // A pattern both included and excluded: the two options contradict each other.
+    m.exclude.forEach((p, i) => {
+      if (m.include.includes(p)) ctx.addIssue({ code: 'custom', path: ['exclude', i], message: `${JSON.stringify(p)} is also an include pattern: include and exclude contradict each other` });
+    });
+  });
 
 export const kafkaConfigSchema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),

@@ -20,6 +20,8 @@ export const RESTORE_ERRORS = {
   BAD_FILTER: { retryable: false },
   /** A `--filter` operator this evaluator does not implement (refused, never ignored). */
   UNSUPPORTED_FILTER_OPERATOR: { retryable: false },
+  /** No `--id` key exists in the namespace at T (a typo never becomes an empty restore). */
+  UNKNOWN_KEY: { retryable: false },
   /** A `--id` that is not Extended JSON, or a malformed `--keys-from` report. */
   BAD_KEY: { retryable: false },
   BAD_REPORT: { retryable: false },

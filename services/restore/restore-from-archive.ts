@@ -83,7 +83,13 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
   if (ids && req.keysFrom) throw new RestoreError('BAD_OPTIONS', 'give --id or --keys-from, not both');
   if (req.nsFrom.length !== req.nsTo.length) throw new RestoreError('BAD_OPTIONS', `--ns-from and --ns-to come in pairs (got ${req.nsFrom.length} and ${req.nsTo.length})`);
   const mappings: NamespaceMapping[] = req.nsFrom.map((from, i) => ({ from, to: req.nsTo[i] as string }));
+  if (req.jobId !== undefined && req.dryRun) throw new RestoreError('BAD_OPTIONS', '--job has no effect with --dry-run (a dry run writes nothing and keeps no job state): drop one of them');
   const report = req.keysFrom ? await readKeysFromReport(req.keysFrom, mode) : null;
+  if (report && req.namespaces.length > 0 && req.namespaces.some((p) => p !== report.ns)) {
+    throw new RestoreError('BAD_OPTIONS', `--ns ${req.namespaces.map((p) => JSON.stringify(p)).join(', ')} contradicts --keys-from ${req.keysFrom ?? ''}, a report of ${JSON.stringify(report.ns)}: give --ns ${report.ns} or leave --ns out`, {
+      details: { ns: [...req.namespaces], reportNs: report.ns },
+    });
+  }
   let target = targetFromFlags(req.target);
   if (report && target.kind === 'latest') target = { kind: 'position', position: `${report.at.seconds}.${report.at.increment}.${report.at.index}` };
   const destination = req.targetUri ?? req.sourceUri;

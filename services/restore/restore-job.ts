@@ -10,8 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
-import { formatPosition, positionToIso } from '../../contracts/index.js';
-import { KeySet } from './document-keys.js';
+import { describePosition, formatPosition, positionToIso } from '../../contracts/index.js';
+import { KeySet, keyToJson } from './document-keys.js';
 import { RestoreError } from './errors.js';
 import { checkNamespace } from './preflight.js';
 import type { NamespaceCheck } from './preflight.js';
@@ -106,6 +106,10 @@ function scopeFor(o: RestoreJobOptions, ns: string): DocumentScope {
 /** Inserted, replaced or deleted: what a namespace's counts say was written. */
 const writesOf = (c: ActionCounts) => c.inserted + c.replaced + c.deleted;
 
+function skippedReport(ns: string, target: string, warning: string): NamespaceReport {
+  return { ns, target, counts: zeroCounts(), samples: { insert: [], replace: [], delete: [], unchanged: [], kept: [] }, collectionCreated: false, indexes: [], warnings: [warning], fromEarlierRun: false };
+}
+
 /**
  * A failure after the first write: the same error, saying what the target
  * acknowledged before it (from the job state, durable after every batch) and
@@ -170,7 +174,33 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
   await forEachLimited(selected, parallel, async (ns) => {
     checks.set(ns, await checkNamespace(o.state.namespace(ns), scopeFor(o, ns), (n) => o.onProgress?.({ ns, processed: n, total: null, phase: 'check' })));
   });
-  const toRestore = selected;
+  // Nothing to restore is said, never written: no --id key at T is a typo (refused), an empty scope creates nothing.
+  const at = describePosition(o.state.position);
+  const skipped = new Map<string, NamespaceReport>();
+  const notes = new Map<string, string[]>();
+  if (o.ids) {
+    const ns = selected[0] as string;
+    const found = new KeySet(checks.get(ns)?.keysFound ?? []);
+    const missing = o.ids.filter((k) => !found.has(k)).map((k) => JSON.stringify(keyToJson(k)));
+    if (missing.length === o.ids.length && o.mode !== 'overwrite') {
+      throw new RestoreError('UNKNOWN_KEY', `no document with --id ${missing.join(', ')} exists in ${ns} at ${at}: nothing to restore, nothing was written (check the key's type: 42, {"$numberLong":"42"} and "42" are three keys)`, {
+        details: { ns, keys: missing },
+      });
+    }
+    if (missing.length > 0) {
+      notes.set(ns, [`--id ${missing.join(', ')} did not exist at ${at}: ${o.mode === 'overwrite' ? 'deleted from the target where present' : 'nothing to restore for them'}`]);
+    }
+  }
+  if (o.ids || o.keysByNamespace || o.filter) {
+    for (const ns of selected) {
+      if ((checks.get(ns)?.inScope ?? 0) > 0) continue;
+      const dest = destinations.get(ns) as string;
+      // Nothing in scope at T: into-empty and missing-only have nothing to insert; overwrite only deletes, and only where documents are.
+      if (o.mode === 'overwrite' && !(await isEmpty(targetCollection(o.client, dest)))) continue;
+      skipped.set(ns, skippedReport(ns, dest, `no document of ${ns} is in the --id/--keys-from/--filter scope at ${at}: nothing restored, ${dest} left as it is`));
+    }
+  }
+  const toRestore = selected.filter((ns) => !skipped.has(ns));
 
   const jobId = o.dryRun || o.jobDir === null ? null : (o.jobId ?? randomUUID());
   const job = jobId && o.jobDir !== null
@@ -241,7 +271,12 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     job.state.status = 'completed';
     await job.save();
   }
-  const namespaces = selected.map((ns) => reports.get(ns) as NamespaceReport);
+  const namespaces = selected.map((ns) => {
+    const report = reports.get(ns) ?? skipped.get(ns);
+    if (!report) throw new Error(`no report for ${ns}`); // every selected namespace is restored or skipped
+    report.warnings.push(...(notes.get(ns) ?? []));
+    return report;
+  });
   const totals = zeroCounts();
   for (const r of namespaces) for (const k of Object.keys(totals) as (keyof ActionCounts)[]) totals[k] += r.counts[k];
   return {
