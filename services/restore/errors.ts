@@ -39,6 +39,8 @@ export const RESTORE_ERRORS = {
   TEMP_IO: { retryable: true },
   /** A job state file exists for this id with different parameters. */
   JOB_MISMATCH: { retryable: false },
+  /** An output file (`diff --out`) cannot be written. */
+  OUTPUT_IO: { retryable: true },
   /** The job state file cannot be read or written. */
   JOB_STATE_IO: { retryable: true },
   /** The target server refused or failed a write or a read. */
@@ -57,7 +59,7 @@ export class RestoreError extends Error {
     this.name = 'RestoreError';
     this.code = code;
     // Local file failures are retryable by their errno: ENOSPC may clear, ENOTDIR or ENAMETOOLONG never do.
-    const local = (code === 'TEMP_IO' || code === 'JOB_STATE_IO') && options.cause !== undefined && errnoOf(options.cause) !== undefined;
+    const local = (code === 'TEMP_IO' || code === 'JOB_STATE_IO' || code === 'OUTPUT_IO') && options.cause !== undefined && errnoOf(options.cause) !== undefined;
     this.retryable = options.retryable ?? (local ? isRetryableIo(options.cause) : RESTORE_ERRORS[code].retryable);
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }

@@ -5,7 +5,7 @@
  * connected and the job runs. Any refusal happens before the first write.
  */
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { mongoUriProblem, redactMongoUri } from '../../contracts/mongo-uri.js';
 import { openStateAt } from './archive-state.js';
@@ -15,6 +15,8 @@ import { RestoreError } from './errors.js';
 import { parseFilter } from './filter.js';
 import type { NamespaceMapping } from './namespace-scope.js';
 import { openArchive } from './open-archive.js';
+import { checkJobId } from './job-state.js';
+import { checkExistingFolder, checkFolderToCreate } from './local-paths.js';
 import { RESTORE_MODES } from './plan-actions.js';
 import type { RestoreMode } from './plan-actions.js';
 import { runRestore } from './restore-job.js';
@@ -95,21 +97,27 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
   const destination = req.targetUri ?? req.sourceUri;
   if (!destination) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source <uri> / REWIND_SOURCE_URI for an in-place restore)');
   const inPlace = req.targetUri === undefined || (req.sourceUri !== undefined && req.targetUri === req.sourceUri);
-  const archive = await openArchive(req.archiveDir);
-  const jobDir = resolve(req.jobDir ?? DEFAULT_JOB_DIR);
-  if (isInside(jobDir, archive.root)) throw new RestoreError('BAD_OPTIONS', `the job folder ${jobDir} is inside the archive; a restore never writes into the archive`);
+  if (req.jobId !== undefined) checkJobId(req.jobId);
+  // Local paths before anything is read: a typo is named now, not after the fold.
+  const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, '--temp-dir');
+  const jobDir = req.dryRun ? null : await checkFolderToCreate(req.jobDir ?? DEFAULT_JOB_DIR, '--job-dir');
 
-  // 2. The state at T (verifies every file it will read).
-  const namespaces = report ? [report.ns] : req.namespaces;
-  const state = await openStateAt({ store: archive.store, catalog: archive.catalog, target, ...(req.tempDir ? { tempDir: req.tempDir } : {}) });
+  // 2. The archive's catalog.
+  const archive = await openArchive(req.archiveDir);
+  if (jobDir && isInside(jobDir, archive.root)) throw new RestoreError('BAD_OPTIONS', `the job folder ${jobDir} is inside the archive; a restore never writes into the archive`);
+
+  // 3. The destination, connected before the fold: a wrong or unreachable host fails in seconds, not after it.
+  const client = new MongoClient(destination, { serverSelectionTimeoutMS: 15_000 });
   try {
-    // 3. The destination, then the job.
-    const client = new MongoClient(destination, { serverSelectionTimeoutMS: 15_000 });
-    try {
-      await client.connect();
-    } catch (cause) {
-      throw targetFailed(`connecting to ${redactUri(destination)}`, cause);
-    }
+    await client.connect();
+  } catch (cause) {
+    await client.close().catch(() => undefined);
+    throw targetFailed(`connecting to ${redactUri(destination)}`, cause);
+  }
+  try {
+    // 4. The state at T (verifies every file it will read), then the job.
+    const namespaces = report ? [report.ns] : req.namespaces;
+    const state = await openStateAt({ store: archive.store, catalog: archive.catalog, target, ...(tempDir ? { tempDir } : {}) });
     try {
       const result = await runRestore({
         state,
@@ -123,7 +131,7 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
         ...(filter ? { filter } : {}),
         ...(ids ? { ids } : {}),
         ...(report ? { keysByNamespace: new Map([[report.ns, report.keys]]) } : {}),
-        jobDir: req.dryRun ? null : jobDir,
+        jobDir,
         ...(req.jobId ? { jobId: req.jobId } : {}),
         jobParams: {
           archive: archive.root,
@@ -143,9 +151,9 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
       }
       return result;
     } finally {
-      await client.close();
+      await state.close();
     }
   } finally {
-    await state.close();
+    await client.close();
   }
 }

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { commonOverrides, configFile, kafkaOverrides, mongoOverrides } from './capture-flags.js';
+import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
 import type { CollectConfig } from '../../../contracts/runtime-config.js';
@@ -73,7 +74,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
       const config = loadOrExit('collect', io, () =>
         loadCollectConfig({
           ...configFile(flags),
-          env: process.env,
+          env: io.env ?? process.env,
           overrides: {
             ...commonOverrides(flags),
             ...(flags.stateFile ? { stateFile: flags.stateFile } : {}),
@@ -82,6 +83,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
           },
         }),
       );
+      await checkCapturePaths('collect', io, config);
       await runUntilSignalled('collect', io, (signal) => runCollect(config, {}, signal));
     });
 }

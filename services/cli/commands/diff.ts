@@ -56,10 +56,11 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
       const json = flags.json === true;
       const bar = progressBar('diff', !json);
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const env = io.env ?? process.env;
+        const archiveDir = flags.archive ?? archiveDirFromEnv(env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll>');
-        const liveUri = flags.target ?? flags.source ?? (process.env.REWIND_SOURCE_URI || undefined);
+        const liveUri = flags.target ?? flags.source ?? (env.REWIND_SOURCE_URI || undefined);
         const liveUriFrom = flags.target !== undefined ? '--target' : flags.source !== undefined ? '--source' : 'REWIND_SOURCE_URI';
         if (!liveUri) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source / REWIND_SOURCE_URI)');
         const report = await diffFromArchive({

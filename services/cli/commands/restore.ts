@@ -82,11 +82,12 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
       const json = flags.json === true;
       const bar = progressBar('restore', !json);
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const env = io.env ?? process.env;
+        const archiveDir = flags.archive ?? archiveDirFromEnv(env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
-        const sourceUri = flags.source ?? (process.env.REWIND_SOURCE_URI || undefined);
+        const sourceUri = flags.source ?? (env.REWIND_SOURCE_URI || undefined);
         const sourceUriFrom = flags.source === undefined ? 'REWIND_SOURCE_URI' : '--source';
-        const jobDir = flags.jobDir ?? process.env.REWIND_JOB_DIR;
+        const jobDir = flags.jobDir ?? (env.REWIND_JOB_DIR || undefined);
         const report = await restoreFromArchive({
           archiveDir,
           target: {

@@ -91,7 +91,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
     .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
-      const dir = flags.archive ?? archiveDirFromEnv();
+      const dir = flags.archive ?? archiveDirFromEnv(io.env);
       if (!dir) {
         io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
         throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { archiveDirOverride, commonOverrides, configFile, mongoOverrides } from './capture-flags.js';
+import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -27,6 +28,8 @@ import { EmbeddedLog } from '../../eventlog/embedded-log.js';
 export interface CaptureIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The environment the command reads (REWIND_*); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Injected parts: tests and benchmarks drive the same wiring with a recorded source. */
@@ -174,10 +177,11 @@ export function registerUpCommand(program: Command, io: CaptureIo): Command {
       const config = loadOrExit('up', io, () =>
         loadUpConfig({
           ...configFile(flags),
-          env: process.env,
+          env: io.env ?? process.env,
           overrides: { ...commonOverrides(flags), ...archiveDirOverride(flags.archive), ...mongoOverrides(flags) },
         }),
       );
+      await checkCapturePaths('up', io, config);
       await runUntilSignalled('up', io, (signal) => runUp(config, {}, signal));
     });
 }
