@@ -9,7 +9,7 @@ import { diffNamespace } from './diff.js';
 import type { DiffReport } from './diff.js';
 import { RestoreError } from './errors.js';
 import { hasWildcard, validateNamespaceName } from './namespace-scope.js';
-import { checkExistingFolder, checkOutputFile } from './local-paths.js';
+import { checkExistingFolder, checkOutputFile, refuseInsideArchive } from './local-paths.js';
 import { openArchive } from './open-archive.js';
 import { checkUri, redactUri } from './restore-from-archive.js';
 import { targetCollection, targetFailed } from './target-collections.js';
@@ -44,6 +44,9 @@ async function diffUntranslated(req: DiffRequest): Promise<DiffReport> {
   // Local paths before anything is read: a typo is named now, not after the fold.
   const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, '--temp-dir');
   const out = req.out === undefined ? undefined : await checkOutputFile(req.out, '--out');
+  // A diff never writes into an archive: `--out ARCHIVE/catalog.json` replaced the catalog.
+  if (tempDir) await refuseInsideArchive(tempDir, '--temp-dir', req.archiveDir);
+  if (out) await refuseInsideArchive(out, '--out', req.archiveDir);
   const archive = await openArchive(req.archiveDir);
   // The live side, connected before the fold: a wrong or unreachable host fails in seconds, not after it.
   const client = new MongoClient(req.liveUri, { serverSelectionTimeoutMS: 15_000 });

@@ -2,12 +2,15 @@
  * Local paths a restore or diff writes to (`--temp-dir`, `--job-dir`,
  * `--out`), checked before the archive is read: a typo is refused with its
  * name at once, instead of as a stack trace after the whole archive was
- * folded.
+ * folded. None of them may lie inside an archive (`diff --out
+ * ARCHIVE/catalog.json` overwrote the catalog; scratch folders there are
+ * files the archive does not know): an archive is a folder holding a
+ * catalog, found by walking up from the path with links resolved.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { errnoOf } from '../archive/index.js';
+import { access, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_SUMS_FILE, errnoOf } from '../archive/index.js';
 import { RestoreError } from './errors.js';
 
 const bad = (what: string, message: string) => new RestoreError('BAD_OPTIONS', `${what} ${message}`, { details: { option: what } });
@@ -31,6 +34,50 @@ async function writable(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** `path` with links resolved as far as it exists (the rest appended as given). */
+async function realish(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let at = resolve(path); ; at = dirname(at)) {
+    try {
+      return join(await realpath(at), ...rest.reverse());
+    } catch {
+      if (dirname(at) === at) return resolve(path);
+      rest.push(at.slice(dirname(at).length).replace(/^[/\\]/, ''));
+    }
+  }
+}
+
+/** The archive folder `path` lies in (a folder holding a catalog, or `archiveRoot`), or null. */
+export async function archiveContaining(path: string, archiveRoot?: string): Promise<string | null> {
+  const real = await realish(path);
+  if (archiveRoot !== undefined) {
+    const root = await realish(archiveRoot);
+    if (isInside(real, root)) return root;
+  }
+  for (let at = real; ; at = dirname(at)) {
+    for (const marker of [CATALOG_FILE, CATALOG_SUMS_FILE, CATALOG_LOCK_FILE]) if (await exists(join(at, marker))) return at;
+    if (dirname(at) === at) return null;
+  }
+}
+
+/** Refuses a path inside an archive: a command never writes there (BAD_OPTIONS, naming the archive). */
+export async function refuseInsideArchive(path: string, what: string, archiveRoot?: string): Promise<void> {
+  const archive = await archiveContaining(path, archiveRoot);
+  if (archive !== null) throw bad(what, `${resolve(path)} is inside the archive ${archive}: outputs and scratch files never go into an archive; give a path outside it`);
 }
 
 /** A folder that must exist and be writable (`--temp-dir`: runs are made in a new folder inside it). */

@@ -5,7 +5,7 @@
  * connected and the job runs. Any refusal happens before the first write.
  */
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { mongoUriProblem, redactMongoUri } from '../../contracts/mongo-uri.js';
 import { openStateAt } from './archive-state.js';
@@ -16,7 +16,7 @@ import { parseFilter } from './filter.js';
 import type { NamespaceMapping } from './namespace-scope.js';
 import { openArchive } from './open-archive.js';
 import { checkJobId } from './job-state.js';
-import { checkExistingFolder, checkFolderToCreate } from './local-paths.js';
+import { checkExistingFolder, checkFolderToCreate, refuseInsideArchive } from './local-paths.js';
 import { RESTORE_MODES } from './plan-actions.js';
 import type { RestoreMode } from './plan-actions.js';
 import { runRestore } from './restore-job.js';
@@ -63,11 +63,6 @@ export function checkUri(uri: string | undefined, what: string): void {
   if (problem) throw new RestoreError('BAD_OPTIONS', `${what}: ${problem}`, { details: { option: what } });
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreReport> {
   return translated(() => restoreFromArchiveUntranslated(req));
 }
@@ -101,10 +96,12 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
   // Local paths before anything is read: a typo is named now, not after the fold.
   const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, '--temp-dir');
   const jobDir = req.dryRun ? null : await checkFolderToCreate(req.jobDir ?? DEFAULT_JOB_DIR, '--job-dir');
+  // A restore never writes into an archive: neither its scratch folder nor its job state.
+  if (tempDir) await refuseInsideArchive(tempDir, '--temp-dir', req.archiveDir);
+  if (jobDir) await refuseInsideArchive(jobDir, '--job-dir', req.archiveDir);
 
   // 2. The archive's catalog.
   const archive = await openArchive(req.archiveDir);
-  if (jobDir && isInside(jobDir, archive.root)) throw new RestoreError('BAD_OPTIONS', `the job folder ${jobDir} is inside the archive; a restore never writes into the archive`);
 
   // 3. The destination, connected before the fold: a wrong or unreachable host fails in seconds, not after it.
   const client = new MongoClient(destination, { serverSelectionTimeoutMS: 15_000 });

@@ -7,7 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { dirname } from 'node:path';
-import { checkExistingFolder, checkFolderToCreate, checkOutputFile } from '../../restore/local-paths.js';
+import { checkExistingFolder, checkFolderToCreate, checkOutputFile, refuseInsideArchive } from '../../restore/local-paths.js';
 import type { CaptureIo } from './up.js';
 
 export interface CapturePaths {
@@ -19,7 +19,12 @@ export interface CapturePaths {
 export async function checkCapturePaths(command: string, io: CaptureIo, config: CapturePaths): Promise<void> {
   try {
     if (config.archive) await checkFolderToCreate(config.archive.dir, 'archive.dir');
-    if (config.compaction?.tempDir !== undefined) await checkExistingFolder(config.compaction.tempDir, 'compaction.tempDir');
+    if (config.compaction?.tempDir !== undefined) {
+      await checkExistingFolder(config.compaction.tempDir, 'compaction.tempDir');
+      // Compaction's sorted runs are scratch files: never in the archive.
+      await refuseInsideArchive(config.compaction.tempDir, 'compaction.tempDir', config.archive?.dir);
+    }
+    if (config.stateFile !== undefined && config.archive === undefined) await refuseInsideArchive(config.stateFile, 'stateFile');
     if (config.stateFile !== undefined) {
       await checkFolderToCreate(dirname(config.stateFile), 'the folder of stateFile');
       await checkOutputFile(config.stateFile, 'stateFile').catch((err: unknown) => {

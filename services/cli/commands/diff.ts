@@ -3,6 +3,7 @@
  * only; the comparison lives in services/restore (diff-from-archive.ts).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
+import { stopOnSignal } from './stop-on-signal.js';
 import type { Command } from 'commander';
 import { fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -55,6 +56,7 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
     .action(async (flags: DiffFlags) => {
       const json = flags.json === true;
       const bar = progressBar('diff', !json);
+      const released = stopOnSignal('diff', io);
       try {
         const env = io.env ?? process.env;
         const archiveDir = flags.archive ?? archiveDirFromEnv(env);
@@ -82,6 +84,8 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
       } catch (err) {
         bar.stop();
         fail(io, 'diff', json, err);
+      } finally {
+        released();
       }
     });
 }

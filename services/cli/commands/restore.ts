@@ -3,6 +3,7 @@
  * job lives in services/restore (restore-from-archive.ts).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
+import { stopOnSignal } from './stop-on-signal.js';
 import type { Command } from 'commander';
 import { collect, fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -81,6 +82,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
     .action(async (flags: RestoreFlags) => {
       const json = flags.json === true;
       const bar = progressBar('restore', !json);
+      const released = stopOnSignal('restore', io);
       try {
         const env = io.env ?? process.env;
         const archiveDir = flags.archive ?? archiveDirFromEnv(env);
@@ -119,6 +121,8 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
       } catch (err) {
         bar.stop();
         fail(io, 'restore', json, err);
+      } finally {
+        released();
       }
     });
 }
