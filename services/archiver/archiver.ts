@@ -14,8 +14,8 @@
  * from an older point) are absorbed by position: the log is in one total
  * order, so an event at or before the last archived position is a duplicate.
  */
-import { INDEX_MAX, comparePositions, formatPosition, parsePosition, position } from '../../contracts/index.js';
-import type { Catalog, CollectionMetadata, Position, SegmentEntry } from '../../contracts/index.js';
+import { INDEX_MAX, compareDeployments, comparePositions, describeDeployment, formatPosition, isIdentifying, parsePosition, position } from '../../contracts/index.js';
+import type { Catalog, CollectionMetadata, DeploymentIdentity, Position, SegmentEntry } from '../../contracts/index.js';
 import { SegmentWriter, isArchiveError } from '../archive/index.js';
 import type { LogCursor } from '../eventlog/event-log.js';
 import type { Checkpoint, EventHead, LogRecord } from '../eventlog/log-record.js';
@@ -215,6 +215,8 @@ export class Archiver {
         return this.finishCopy(parsePosition(record.at));
       case 'gap':
         return this.recordGap(record.from, record.reason);
+      case 'source':
+        return this.recordDeployment(record.deployment);
     }
   }
 
@@ -426,6 +428,17 @@ export class Archiver {
       if (removed.length > 0) this.log.error({ files: removed, err }, 'catalog update failed: removed the files it would have catalogued');
       throw err;
     }
+  }
+
+  /** Records the source deployment's identity once (re-deliveries and restarts find it there). */
+  private async recordDeployment(identity: DeploymentIdentity): Promise<void> {
+    if (!isIdentifying(identity)) return;
+    const known = (await this.o.catalog.read()).deployments ?? [];
+    if (known.some((d) => compareDeployments(d.identity, identity) === 'same' || JSON.stringify(d.identity) === JSON.stringify(identity))) return;
+    await this.o.catalog.update((draft) => {
+      draft.deployments = [...(draft.deployments ?? []), { identity, firstSeenAt: new Date().toISOString() }];
+    });
+    this.log.info({ deployment: describeDeployment(identity) }, 'source deployment recorded in the catalog');
   }
 
   private async recordGap(from: string, reason: string): Promise<void> {

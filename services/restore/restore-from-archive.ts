@@ -15,6 +15,7 @@ import { RestoreError } from './errors.js';
 import { parseFilter } from './filter.js';
 import type { NamespaceMapping } from './namespace-scope.js';
 import { openArchive } from './open-archive.js';
+import { readDeploymentIdentity } from '../collector/deployment-identity.js';
 import { checkJobId } from './job-state.js';
 import { checkExistingFolder, checkFolderToCreate, refuseInsideArchive } from './local-paths.js';
 import { RESTORE_MODES } from './plan-actions.js';
@@ -22,6 +23,7 @@ import type { RestoreMode } from './plan-actions.js';
 import { runRestore } from './restore-job.js';
 import type { RestoreReport } from './restore-job.js';
 import { targetFromFlags } from './target-options.js';
+import { placeTarget } from './target-placement.js';
 import type { TargetFlags } from './target-options.js';
 import { targetFailed } from './target-collections.js';
 import { translated } from './translate-errors.js';
@@ -91,7 +93,6 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
   if (report && target.kind === 'latest') target = { kind: 'position', position: `${report.at.seconds}.${report.at.increment}.${report.at.index}` };
   const destination = req.targetUri ?? req.sourceUri;
   if (!destination) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source <uri> / REWIND_SOURCE_URI for an in-place restore)');
-  const inPlace = req.targetUri === undefined || (req.sourceUri !== undefined && req.targetUri === req.sourceUri);
   if (req.jobId !== undefined) checkJobId(req.jobId);
   // Local paths before anything is read: a typo is named now, not after the fold.
   const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, '--temp-dir');
@@ -112,6 +113,8 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
     throw targetFailed(`connecting to ${redactUri(destination)}`, cause);
   }
   try {
+    // The target's identity against the archive's record of its source, before the fold and the first write.
+    const placement = placeTarget({ targetGiven: req.targetUri !== undefined, target: await readDeploymentIdentity(client), captured: archive.catalog.deployments ?? [] });
     // 4. The state at T (verifies every file it will read), then the job.
     const namespaces = report ? [report.ns] : req.namespaces;
     const state = await openStateAt({ store: archive.store, catalog: archive.catalog, target, ...(tempDir ? { tempDir } : {}) });
@@ -119,7 +122,8 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
       const result = await runRestore({
         state,
         client,
-        inPlace,
+        inPlace: placement.inPlace,
+        inPlaceReason: placement.reason,
         confirmSource: req.confirmSource,
         mode,
         dryRun: req.dryRun,
@@ -143,6 +147,7 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
         ...(req.batchSize ? { batchSize: req.batchSize } : {}),
         ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       });
+      result.destination = { uri: redactUri(destination), deployment: placement.deployment, isCapturedSource: placement.match === 'different' ? 'no' : placement.match === 'same' || placement.match === 'requested' ? 'yes' : 'unknown' };
       if (report?.truncated) {
         result.namespaces[0]?.warnings.push(`the diff report ${req.keysFrom ?? ''} was truncated: only the keys it lists were restored; run diff again with a larger --max-keys`);
       }

@@ -32,8 +32,10 @@ export interface RestoreJobOptions {
   state: StateAtT;
   /** The destination server. */
   client: MongoClient;
-  /** True when the destination server is the captured source itself. */
+  /** True when the destination server is (or, its identity unknown, may be) the captured source itself. */
   inPlace: boolean;
+  /** Why inPlace was decided (the identities compared), for the refusal's message. */
+  inPlaceReason?: string;
   /** `--yes-overwrite-source`: required to write into captured namespaces of the source. */
   confirmSource: boolean;
   mode: RestoreMode;
@@ -71,6 +73,8 @@ export interface RestoreReport {
   totals: ActionCounts;
   /** False when the restore inserted, replaced and deleted nothing and created no collection (a dry run: would). */
   changed: boolean;
+  /** Where it wrote (set by the request layer): the URI without password and what the deployment said it is. */
+  destination?: { uri: string; deployment: string; isCapturedSource: 'yes' | 'no' | 'unknown' };
   namespaces: NamespaceReport[];
 }
 
@@ -163,8 +167,8 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     const captured = new Set(o.state.captured);
     const overwritten = [...destinations.values()].filter((d) => captured.has(d));
     if (overwritten.length > 0) {
-      throw new RestoreError('CONFIRMATION_REQUIRED', `this restore writes into the source itself (${overwritten.join(', ')}); add --yes-overwrite-source to confirm, or restore elsewhere with --target / --ns-to${o.dryRun ? ' (a dry run refuses what the real run would)' : ''}`, {
-        details: { namespaces: overwritten },
+      throw new RestoreError('CONFIRMATION_REQUIRED', `${o.inPlaceReason ? `${o.inPlaceReason}; ` : ''}this restore writes into the source itself (${overwritten.join(', ')}); add --yes-overwrite-source to confirm, or restore elsewhere with --target / --ns-to${o.dryRun ? ' (a dry run refuses what the real run would)' : ''}`, {
+        details: { namespaces: overwritten, ...(o.inPlaceReason ? { why: o.inPlaceReason } : {}) },
       });
     }
   }

@@ -12,6 +12,7 @@ import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-co
 import type { CollectConfig } from '../../../contracts/runtime-config.js';
 import { startStatusWriter } from '../../archiver/process-status.js';
 import { Collector } from '../../collector/collector.js';
+import { announceDeployment } from '../../collector/deployment-identity.js';
 import { FileResumeStore } from '../../collector/resume-store.js';
 import { KafkaLogProducer } from '../../eventlog/kafka-log.js';
 import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled } from './up.js';
@@ -19,7 +20,7 @@ import type { CaptureDeps, CaptureIo } from './up.js';
 
 export async function runCollect(config: CollectConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('collect', config);
-  const { source, copySource } = mongoParts(config, deps);
+  const { source, copySource, client } = mongoParts(config, deps);
   const producer = await KafkaLogProducer.open({
     brokers: [...config.kafka.brokers],
     topic: kafkaTopicName(config),
@@ -44,6 +45,8 @@ export async function runCollect(config: CollectConfig, deps: CaptureDeps, signa
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   try {
+    // First in the log: what the source is, for the archiver to record in the catalog.
+    if (client) await announceDeployment(client, producer, log);
     await collector.run();
   } finally {
     signal.removeEventListener('abort', onAbort);

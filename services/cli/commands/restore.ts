@@ -40,6 +40,8 @@ function human(report: RestoreReport): string {
   const lines = [
     `${report.dryRun ? 'dry run (nothing written)' : 'restored'} to ${report.positionIso} (${report.position}), mode ${report.mode}${report.jobId ? `, job ${report.jobId}${report.resumed ? ' (resumed)' : ''}` : ''}`,
   ];
+  const d = report.destination;
+  if (d) lines.push(`into ${d.uri}: ${d.deployment}${d.isCapturedSource === 'yes' ? ', the captured source' : d.isCapturedSource === 'no' ? ', not the captured source' : ', possibly the captured source'}`);
   for (const n of report.namespaces) {
     const c = n.counts;
     lines.push(`  ${n.ns} → ${n.target}: ${c.inserted} inserted, ${c.replaced} replaced, ${c.deleted} deleted, ${c.unchanged} unchanged${c.kept ? `, ${c.kept} kept (differ, left alone)` : ''}${n.indexes.length ? `; indexes ${n.indexes.join(', ')}` : ''}`);

@@ -21,6 +21,7 @@ import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js'
 import { Collector } from '../../collector/collector.js';
 import { MongoChangeSource } from '../../collector/mongo-change-source.js';
 import { MongoCopySource } from '../../collector/mongo-copy-source.js';
+import { announceDeployment } from '../../collector/deployment-identity.js';
 import { CatalogResumeStore } from '../../collector/resume-store.js';
 import type { ChangeSource, CopySource } from '../../collector/source-port.js';
 import { EmbeddedLog } from '../../eventlog/embedded-log.js';
@@ -85,7 +86,8 @@ function mongoParts(config: { mongo: { uri: string; batchSize: number } }, deps:
   const mongo = deps.source ? null : MongoChangeSource.create(config.mongo.uri, { batchSize: config.mongo.batchSize });
   const source = deps.source ?? (mongo as MongoChangeSource);
   const copySource = deps.copySource ?? new MongoCopySource((mongo as MongoChangeSource).client);
-  return { source, copySource };
+  // The real source's client, to ask the deployment what it is (none for an injected source).
+  return { source, copySource, client: mongo?.client ?? null };
 }
 
 export { mongoParts };
@@ -93,7 +95,7 @@ export { mongoParts };
 /** Runs the whole capture in this process until `signal` aborts, then drains and commits. */
 export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('up', config);
-  const { source, copySource } = mongoParts(config, deps);
+  const { source, copySource, client } = mongoParts(config, deps);
   const store = new FsBlobStore(config.archive.dir);
   const catalog = new CatalogStore(config.archive.dir);
   // Before the collector reads its resume point: an archive of another source is refused here.
@@ -141,6 +143,8 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   try {
+    // First in the log: what the source is, for the catalog (the embedded queue takes it at once).
+    if (client) await announceDeployment(client, eventLog.producer, log);
     await Promise.all([
       collector.run().catch(async (err: unknown) => {
         await archiver.stop();
