@@ -228,6 +228,8 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
 
   const reports = new Map<string, NamespaceReport>();
   const created: string[] = [];
+  // The job's state file appears now, after every refusal and before the first write.
+  if (job && !job.resumed) await job.save();
   try {
     // 2. Destination collections with their options at T, one at a time: creating
     //    several collections of a new database at once races on some servers.
