@@ -99,6 +99,16 @@ export class CatalogStore {
     return (await this.readRaw(CATALOG_FILE)).catalog;
   }
 
+  /** The committed catalog, or null when the archive has none yet (a capture starting fresh). */
+  async readIfExists(): Promise<Catalog | null> {
+    try {
+      return await this.read();
+    } catch (err) {
+      if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
   /** The committed catalog and whether its checksum verified it (`rewind verify` reports it). */
   async readChecked(): Promise<{ catalog: Catalog; integrity: CatalogIntegrity }> {
     const { catalog, integrity } = await this.readRaw(CATALOG_FILE);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../../contracts/index.js';
-import { ArchiveError, CatalogStore, FsBlobStore, catalogFiles, isArchiveError, writeSegment } from '../archive/index.js';
+import { ArchiveError, CatalogStore, FsBlobStore, catalogFiles, writeSegment } from '../archive/index.js';
 import { makeEvent } from '../archive/testing/samples.js';
 import { Collector } from '../collector/collector.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
@@ -20,15 +19,6 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function readCatalog(catalog: CatalogStore): Promise<Catalog | null> {
-  try {
-    return await catalog.read();
-  } catch (err) {
-    if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
-    throw err;
-  }
-}
-
 function archiverFor(catalog: CatalogStore, store: FsBlobStore, events: number) {
   const t0 = Date.now() + 100;
   const log = new EmbeddedLog();
@@ -37,7 +27,7 @@ function archiverFor(catalog: CatalogStore, store: FsBlobStore, events: number) 
     source: new RecordedChangeSource(syntheticStream({ events, perSecond: 500, seed: 3 }), { batchSize: 50, availableAtMs: (i) => t0 + i * 0.5 }),
     copySource: new RecordedCopySource(() => []),
     producer: log.producer,
-    resumeStore: new CatalogResumeStore(() => readCatalog(catalog)),
+    resumeStore: new CatalogResumeStore(() => catalog.readIfExists()),
     log: silent,
     pollWaitMs: 20,
     heartbeatMs: 0,

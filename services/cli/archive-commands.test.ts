@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../contracts/index.js';
 import { CatalogStore, FsBlobStore, writeSegment, writeSnapshotNamespace } from '../archive/index.js';
 import { bsonBytes, makeEvent, tempDir } from '../archive/testing/samples.js';
-import { runCli } from './program.js';
+import { runRewind } from '../../test/e2e/restore/cli-runner.js';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.mjs', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -167,12 +167,7 @@ describe('rewind (child processes through bin/rewind.mjs)', () => {
 });
 
 describe('rewind verify and the catalog checksum (in process)', () => {
-  const run = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-    return { code, stdout, stderr };
-  };
+  const run = (...args: string[]) => runRewind(args, {});
 
   it('reports the catalog matching its checksum, and refuses a catalog whose durable position was edited', async () => {
     const ok = await run('verify', '--archive', dir, '--json');

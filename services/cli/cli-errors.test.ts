@@ -11,17 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogStore } from '../archive/index.js';
 import { tempDir } from '../archive/testing/samples.js';
 import { printableError } from '../restore/command-output.js';
-import { internalError, runCli } from './program.js';
+import { runRewind } from '../../test/e2e/restore/cli-runner.js';
+import { internalError } from './program.js';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.mjs', import.meta.url));
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 
-const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env });
-  return { code, stdout, stderr };
-};
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runRewind(args, env);
 
 const spawnRewind = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

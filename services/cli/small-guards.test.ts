@@ -9,14 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogStore } from '../archive/index.js';
 import { tempDir } from '../archive/testing/samples.js';
 import { writeProcessStatus } from '../archiver/process-status.js';
-import { runCli } from './program.js';
+import { runRewind } from '../../test/e2e/restore/cli-runner.js';
 
-const run = async (...args: string[]) => {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-};
+const run = (...args: string[]) => runRewind(args, {});
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../../contracts/config.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import type { UpConfig } from '../../../contracts/runtime-config.js';
-import { CatalogStore, FsBlobStore, isArchiveError } from '../../archive/index.js';
+import { CatalogStore, FsBlobStore } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
 import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
 import { Collector } from '../../collector/collector.js';
@@ -105,14 +105,7 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
     source,
     copySource,
     producer: eventLog.producer,
-    resumeStore: new CatalogResumeStore(async () => {
-      try {
-        return await catalog.read();
-      } catch (err) {
-        if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
-        throw err;
-      }
-    }),
+    resumeStore: new CatalogResumeStore(() => catalog.readIfExists()),
     log,
     scope: { include: config.mongo.include, exclude: config.mongo.exclude },
     pollWaitMs: config.mongo.pollWaitMs,

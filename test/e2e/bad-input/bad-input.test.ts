@@ -21,9 +21,9 @@ import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { formatPosition, position } from '../../../contracts/index.js';
-import { runCli } from '../../../services/cli/program.js';
 import { DIFF_REPORT_KIND } from '../../../services/restore/diff.js';
 import { describeWith, mongoClient, uniqueDatabase } from '../../harness/index.js';
+import { runRewind } from '../restore/cli-runner.js';
 import { RawEvents } from '../restore/raw-events.js';
 import { TestArchive } from '../restore/test-archive.js';
 import { CASES } from './cases.js';
@@ -63,11 +63,7 @@ async function hashDatabases(client: MongoClient, dbs: readonly string[]): Promi
   return h.digest('hex');
 }
 
-function inProcess(argv: string[], env: Record<string, string>): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  return runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env }).then((code) => ({ code, stdout, stderr }));
-}
+const inProcess = (argv: string[], env: Record<string, string>): Promise<Outcome> => runRewind(argv, env);
 
 function asProcess(argv: string[], env: Record<string, string>): Promise<Outcome> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REWIND_')));
