@@ -12,29 +12,48 @@ import { z } from 'zod';
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Accepts a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `7d`. */
-export const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
+/**
+ * A whole number of units that is more than 0 and exact in a double: 400
+ * nines and a unit make Infinity, and 0 makes every interval and size here
+ * meaningless (a segment per event, compaction without pause, retention of
+ * nothing), so both are refused rather than taken.
+ */
+function positiveWhole(value: number, given: unknown, what: string, ctx: z.RefinementCtx): number {
+  if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
+    ctx.addIssue({ code: 'custom', message: `${what} ${JSON.stringify(given)} is too large` });
+    return z.NEVER;
+  }
+  if (value < 1) {
+    ctx.addIssue({ code: 'custom', message: `${what} must be more than 0, got ${JSON.stringify(given)}` });
+    return z.NEVER;
+  }
+  return value;
+}
+
+/** Accepts a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `7d` (a unit is required in a string: `60` could mean seconds). */
+export const durationMs = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return positiveWhole(v, v, 'a duration', ctx);
   const m = DURATION.exec(v.trim());
   if (!m) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m, 2h or 7d, got ${JSON.stringify(v)}` });
+    const hint = /^\s*\d+\s*$/.test(v) ? ` (give a unit: ${v.trim()}ms or ${v.trim()}s)` : '';
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m, 2h or 7d, got ${JSON.stringify(v)}${hint}` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  return positiveWhole(Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]), v, 'a duration', ctx);
 });
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?$/i;
 const UNIT_BYTES = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 } as const;
 
-/** Accepts a number of bytes or a string like `64MiB`, `1GB`. */
-export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
+/** Accepts a number of bytes, as a number or a string of digits (what an environment variable gives), or a string like `64MiB`, `1GB`. */
+export const byteSize = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return positiveWhole(v, v, 'a size', ctx);
   const m = SIZE.exec(v.trim());
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `expected a size like 64MiB or 1GB, got ${JSON.stringify(v)}` });
+  if (!m || (m[2] === undefined && (m[1] as string).includes('.'))) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like 1048576, 64MiB or 1GB, got ${JSON.stringify(v)}` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * UNIT_BYTES[(m[2] as string).toLowerCase() as keyof typeof UNIT_BYTES]);
+  return positiveWhole(Math.round(Number(m[1]) * UNIT_BYTES[((m[2] ?? 'b')).toLowerCase() as keyof typeof UNIT_BYTES]), v, 'a size', ctx);
 });
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

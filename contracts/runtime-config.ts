@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, archiveConfigSchema, byteSize, durationMs, logLevel, parseConfig } from './config.js';
+import { mongoUriProblem } from './mongo-uri.js';
 
 const DAY = 86_400_000;
 
@@ -16,7 +17,10 @@ export const mongoSourceConfigSchema = z
   .strictObject({
     uri: z
       .string()
-      .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI')
+      .superRefine((uri, ctx) => {
+        const problem = mongoUriProblem(uri);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .meta({ description: 'mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster).' }),
     include: z
       .array(z.string().min(1))
@@ -27,6 +31,12 @@ export const mongoSourceConfigSchema = z
     batchSize: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'Change events per batch read from the change stream.' }),
     pollWaitMs: durationMs.default(1000).meta({ description: 'How long one read of the change stream waits for events (maxAwaitTimeMS).' }),
     copyBatchSize: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'Documents per batch of the initial copy.' }),
+  })
+  .superRefine((m, ctx) => {
+    // A pattern both included and excluded: the two options contradict each other.
+    m.exclude.forEach((p, i) => {
+      if (m.include.includes(p)) ctx.addIssue({ code: 'custom', path: ['exclude', i], message: `${JSON.stringify(p)} is also an include pattern: include and exclude contradict each other` });
+    });
   })
   .meta({ description: 'The captured source deployment.' });
 

@@ -4,7 +4,18 @@
  * writer at a time: updates inside this process queue up, and a lock file
  * (writer-lock.ts) refuses a second writing process. The catalog being
  * replaced is kept as catalog.prev.json for manual recovery.
+ *
+ * The catalog is protected as the files it lists are: catalog.sums.json,
+ * kept apart from it, holds the sha256 of the current and the previous
+ * generation, and a catalog whose bytes do not match the sum of its own
+ * generation is refused (CATALOG_CHECKSUM_MISMATCH): a hand-edited durable
+ * position no longer invents restorable time. An update writes the previous
+ * generation, then the sums of both, then the new catalog, each atomically:
+ * a crash between any two leaves a catalog.json that matches its sum.
+ * An archive written before the sums existed reads as before until its next
+ * update adds them.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +29,25 @@ import { WriterLock } from './writer-lock.js';
 export const CATALOG_FILE = 'catalog.json';
 export const CATALOG_PREVIOUS_FILE = 'catalog.prev.json';
 export const CATALOG_LOCK_FILE = 'catalog.lock';
+export const CATALOG_SUMS_FILE = 'catalog.sums.json';
+
+/** Whether the catalog read matched its checksum, or predates checksums. */
+export type CatalogIntegrity = 'verified' | 'no-checksum';
+
+interface CatalogSums {
+  version: 1;
+  /** Generation → sha256 of that generation's catalog bytes (the current one and the one before). */
+  generations: Record<string, string>;
+}
+
+interface RawCatalog {
+  catalog: Catalog;
+  bytes: Buffer;
+  integrity: CatalogIntegrity;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const catalogBytes = (catalog: Catalog) => Buffer.from(`${JSON.stringify(catalog, null, 2)}\n`);
 
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 
@@ -65,14 +95,30 @@ export class CatalogStore {
     return join(this.root, CATALOG_FILE);
   }
 
-  /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet. */
+  /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet, CATALOG_CHECKSUM_MISMATCH when it was changed outside rewind. */
   async read(): Promise<Catalog> {
-    return this.readFile(CATALOG_FILE);
+    return (await this.readRaw(CATALOG_FILE)).catalog;
+  }
+
+  /** The committed catalog, or null when the archive has none yet (a capture starting fresh). */
+  async readIfExists(): Promise<Catalog | null> {
+    try {
+      return await this.read();
+    } catch (err) {
+      if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
+  /** The committed catalog and whether its checksum verified it (`rewind verify` reports it). */
+  async readChecked(): Promise<{ catalog: Catalog; integrity: CatalogIntegrity }> {
+    const { catalog, integrity } = await this.readRaw(CATALOG_FILE);
+    return { catalog, integrity };
   }
 
   /** The catalog kept before the last update, if any. */
   async readPrevious(): Promise<Catalog> {
-    return this.readFile(CATALOG_PREVIOUS_FILE);
+    return (await this.readRaw(CATALOG_PREVIOUS_FILE)).catalog;
   }
 
   async exists(): Promise<boolean> {
@@ -116,7 +162,7 @@ export class CatalogStore {
           collections: [],
           gaps: [],
         };
-        await this.commit(fresh, null);
+        await this.commit(fresh, null, null);
         return fresh;
       });
     });
@@ -131,7 +177,7 @@ export class CatalogStore {
     return this.serialized(() =>
       this.withLock(async () => {
         // Read inside the lock: another process may have committed since our last read.
-        const current = await this.read();
+        const { catalog: current, bytes: currentBytes } = await this.readRaw(CATALOG_FILE);
         const draft = structuredClone(current);
         const returned = await fn(draft);
         const next = { ...(returned ?? draft) };
@@ -158,7 +204,7 @@ export class CatalogStore {
             detail: 'an update cannot change sourceId',
           });
         }
-        await this.commit(checked.data, current);
+        await this.commit(checked.data, current, currentBytes);
         return checked.data;
       }),
     );
@@ -179,23 +225,71 @@ export class CatalogStore {
     });
   }
 
-  private async commit(next: Catalog, previous: Catalog | null): Promise<void> {
-    if (previous) {
-      await writeFileAtomic(join(this.root, CATALOG_PREVIOUS_FILE), Buffer.from(`${JSON.stringify(previous, null, 2)}\n`));
+  /**
+   * Previous generation, then the sums of both, then the new catalog: whichever
+   * write a crash cuts short, catalog.json still matches the sum of its generation.
+   */
+  private async commit(next: Catalog, previous: Catalog | null, previousBytes: Buffer | null): Promise<void> {
+    const bytes = catalogBytes(next);
+    const sums: CatalogSums = { version: 1, generations: { [String(next.generation)]: sha256(bytes) } };
+    if (previous && previousBytes) {
+      await this.writeCatalogFile(CATALOG_PREVIOUS_FILE, previousBytes);
+      sums.generations[String(previous.generation)] = sha256(previousBytes);
     }
-    await writeFileAtomic(this.location, Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
+    await this.writeCatalogFile(CATALOG_SUMS_FILE, Buffer.from(`${JSON.stringify(sums, null, 2)}\n`));
+    await this.writeCatalogFile(CATALOG_FILE, bytes);
   }
 
-  private async readFile(name: string): Promise<Catalog> {
+  private async writeCatalogFile(name: string, bytes: Buffer): Promise<void> {
     const location = join(this.root, name);
+    try {
+      await writeFileAtomic(location, bytes);
+    } catch (err) {
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'write' }, { cause: err });
+    }
+  }
+
+  /** catalog.sums.json, or null for an archive written before sums existed. */
+  private async readSums(): Promise<CatalogSums | null> {
+    const location = join(this.root, CATALOG_SUMS_FILE);
     let text: string;
     try {
       text = await readFile(location, 'utf8');
     } catch (err) {
+      if (errno(err) === 'ENOENT') return null;
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: CATALOG_SUMS_FILE, location, operation: 'read' }, { cause: err });
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<CatalogSums>;
+      const generations = parsed.generations;
+      if (parsed.version !== 1 || typeof generations !== 'object' || generations === null || Object.values(generations).some((v) => typeof v !== 'string')) {
+        throw new Error('not a catalog sums file');
+      }
+      return { version: 1, generations };
+    } catch (err) {
+      throw new ArchiveError('CATALOG_INVALID', { path: CATALOG_SUMS_FILE, location, field: '', detail: 'the catalog checksums are unreadable' }, { cause: err });
+    }
+  }
+
+  private async readRaw(name: string): Promise<RawCatalog> {
+    const location = join(this.root, name);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(location);
+    } catch (err) {
       if (errno(err) === 'ENOENT') throw new ArchiveError('CATALOG_NOT_FOUND', { path: name, location }, { cause: err });
       throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'read' }, { cause: err });
     }
-    return parseCatalog(text, name, location);
+    // Validated first, so a damaged file names its bad field; then held against its sum.
+    const catalog = parseCatalog(bytes.toString('utf8'), name, location);
+    const sums = await this.readSums();
+    if (sums === null) return { catalog, bytes, integrity: 'no-checksum' };
+    const expected = sums.generations[String(catalog.generation)] ?? null;
+    const actual = sha256(bytes);
+    if (expected !== actual) {
+      throw new ArchiveError('CATALOG_CHECKSUM_MISMATCH', { path: name, location, generation: catalog.generation, expected, actual, sums: CATALOG_SUMS_FILE });
+    }
+    return { catalog, bytes, integrity: 'verified' };
   }
 
   /** Runs tasks of this process one after another. */
@@ -213,7 +307,7 @@ export class CatalogStore {
         await this.lock.acquire();
         break;
       } catch (err) {
-        if (!isArchiveError(err, 'CATALOG_LOCKED') || Date.now() >= deadline) throw err;
+        if (!isArchiveError(err, 'CATALOG_LOCKED') || !err.retryable || Date.now() >= deadline) throw err;
         await sleep(20 + Math.random() * 30);
       }
     }
@@ -232,7 +326,7 @@ export class CatalogStore {
   private async removeCrashLeftovers(): Promise<void> {
     const names = await readdir(this.root).catch(() => [] as string[]);
     for (const name of names) {
-      if (isTempName(name) && (name.startsWith(`.${CATALOG_FILE}.`) || name.startsWith(`.${CATALOG_PREVIOUS_FILE}.`))) {
+      if (isTempName(name) && [CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE].some((f) => name.startsWith(`.${f}.`))) {
         await rm(join(this.root, name), { force: true });
       }
     }

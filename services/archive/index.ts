@@ -15,10 +15,11 @@ export { SnapshotNamespaceWriter, writeSnapshotNamespace, snapshotPartPath, SNAP
 export type { SnapshotWriterOptions } from './snapshot-writer.js';
 export { readSnapshotNamespace } from './snapshot-reader.js';
 export { namespaceName, splitNamespace, encodeNameForPath, decodeNameFromPath } from './namespaces.js';
-export { CatalogStore, parseCatalog, CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_LOCK_FILE } from './catalog-store.js';
-export type { CatalogStoreOptions, CatalogUpdate } from './catalog-store.js';
+export { CatalogStore, parseCatalog, CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_LOCK_FILE, CATALOG_SUMS_FILE } from './catalog-store.js';
+export type { CatalogIntegrity, CatalogStoreOptions, CatalogUpdate } from './catalog-store.js';
 export { restorableWindow, segmentsOverlapping } from './catalog-queries.js';
 export { summarizeCatalog } from './catalog-summary.js';
 export type { CatalogSummary, PositionView } from './catalog-summary.js';
 export { verifyArchive, catalogFiles } from './verify-archive.js';
 export type { VerifyReport, FileProblem } from './verify-archive.js';
+export { errnoOf, isRetryableIo } from './io-errors.js';

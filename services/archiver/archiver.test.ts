@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comparePositions, parsePosition, position } from '../../contracts/index.js';
 import type { Catalog } from '../../contracts/index.js';
-import { CatalogStore, FsBlobStore, isArchiveError, readSegment, readSnapshotNamespace } from '../archive/index.js';
+import { CatalogStore, FsBlobStore, readSegment, readSnapshotNamespace } from '../archive/index.js';
 import { Collector } from '../collector/collector.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
 import type { ResumeStore } from '../collector/resume-store.js';
@@ -25,14 +25,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function readCatalog(catalog: CatalogStore): Promise<Catalog | null> {
-  try {
-    return await catalog.read();
-  } catch (err) {
-    if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
-    throw err;
-  }
-}
+const readCatalog = (catalog: CatalogStore): Promise<Catalog | null> => catalog.readIfExists();
 
 /** collector + embedded log + archiver, as `rewind up` runs them, until `until` or the timeout. */
 async function runUp(

@@ -27,22 +27,55 @@ export async function writeProcessStatus(dir: string, status: ProcessStatus): Pr
   await rename(temp, file);
 }
 
-export async function readProcessStatuses(dir: string): Promise<ProcessStatus[]> {
+const PROCESSES: ReadonlySet<string> = new Set(['up', 'collect', 'archive']);
+
+/** The status in `value`, or null when it is not one (a damaged or foreign file: `null`, an array, fields missing). */
+export function asProcessStatus(value: unknown): ProcessStatus | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.process !== 'string' || !PROCESSES.has(v.process) || typeof v.pid !== 'number') return null;
+  if (typeof v.startedAt !== 'string' || typeof v.updatedAt !== 'string' || Number.isNaN(Date.parse(v.updatedAt))) return null;
+  return value as ProcessStatus;
+}
+
+export interface ProcessStatusRead {
+  statuses: ProcessStatus[];
+  /** Status files that do not hold a status: named, so one bad file never hides the others. */
+  unreadable: { file: string; problem: string }[];
+}
+
+export async function readProcessStatusFiles(dir: string): Promise<ProcessStatusRead> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return { statuses: [], unreadable: [] };
   }
-  const out: ProcessStatus[] = [];
+  const read: ProcessStatusRead = { statuses: [], unreadable: [] };
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const file = join(dir, name);
+    let text: string;
     try {
-      out.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as ProcessStatus);
+      text = await readFile(file, 'utf8');
     } catch {
-      // A file being replaced right now: the next read sees it.
+      continue; // replaced or removed right now: the next read sees it
     }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      read.unreadable.push({ file, problem: 'not JSON' });
+      continue;
+    }
+    const status = asProcessStatus(parsed);
+    if (status) read.statuses.push(status);
+    else read.unreadable.push({ file, problem: 'not a process status (needs process, pid, startedAt, updatedAt)' });
   }
-  return out;
+  return read;
+}
+
+export async function readProcessStatuses(dir: string): Promise<ProcessStatus[]> {
+  return (await readProcessStatusFiles(dir)).statuses;
 }
 
 /** Refreshes the status file every second until stopped; the last write happens on stop. */

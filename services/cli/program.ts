@@ -12,9 +12,14 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 
+/** README "Exit codes": a wrong command line, configuration or environment value (restore/command-output.ts has the rest). */
+const EXIT_USAGE = 2;
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The environment the commands read (REWIND_*); process.env when absent (tests give their own). */
+  env?: NodeJS.ProcessEnv;
 }
 
 type Register = (program: Command, io: CliIo) => Command;
@@ -70,7 +75,13 @@ export async function buildProgram(io: CliIo, names: readonly string[] = Object.
   return program;
 }
 
-/** Runs argv (without node and script) and returns the exit code. */
+/**
+ * Runs argv (without node and script) and returns the exit code (README
+ * "Exit codes"): 0 done, 1 failed or refused, 2 a wrong command line,
+ * configuration or environment value. Never throws: an error no command
+ * caught is printed as one line (INTERNAL, a bug), without a stack trace
+ * unless REWIND_DEBUG is set.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = await buildProgram(io, commandsFor(argv));
   try {
@@ -78,9 +89,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version end through exitOverride with code 0.
-      return err.exitCode;
+      // help and version end through exitOverride with code 0; commander's own usage errors
+      // (unknown option or command, a missing or invalid option value) are usage: 2.
+      return err.code.startsWith('commander.') && err.exitCode === 1 ? EXIT_USAGE : err.exitCode;
     }
-    throw err;
+    return internalError(io, err);
   }
+}
+
+/** Prints an error that escaped every command as one line; exit 1. */
+export function internalError(io: CliIo, err: unknown): number {
+  // Formatted here, not by restore/command-output.ts: that module loads the driver, and this file must start
+  // fast (`--version` loads commander only). Catalogued errors keep their code; anything else is INTERNAL.
+  const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
+  const catalogued = typeof e?.code === 'string' && /^[A-Z][A-Z_]+$/.test(e.code) && typeof e.message === 'string';
+  const what = err instanceof Error ? `${String(e?.name)}: ${String(e?.message)}` : String(err);
+  const line = catalogued
+    ? `${String(e?.code)}: ${String(e?.message).replace(new RegExp(`^${String(e?.code)}: `), '')}`
+    : `INTERNAL: ${what} (an unexpected error, a bug in rewind: please report it; REWIND_DEBUG=1 prints its stack)`;
+  io.stderr(`rewind: ${line}\n`);
+  if ((io.env ?? process.env).REWIND_DEBUG && err instanceof Error) io.stderr(`${err.stack ?? ''}\n`);
+  return 1;
 }

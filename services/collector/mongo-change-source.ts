@@ -10,6 +10,7 @@ import { MongoClient } from 'mongodb';
 import type { ClientSession, Document, MongoClientOptions, Timestamp } from 'mongodb';
 import { EXACT_BSON } from '../../contracts/document-key.js';
 import { deserialize } from '../../contracts/bson.js';
+import { redactMongoUri } from '../../contracts/mongo-uri.js';
 import { CollectorError } from './collector-errors.js';
 import { connected, withUriPrecedence } from './mongo-connection.js';
 import { RawChangeStream } from './raw-change-stream.js';
@@ -30,9 +31,9 @@ export interface MongoChangeSourceOptions {
   batchSize?: number;
 }
 
-/** The user-visible form of a URI: never its password. */
+/** The user-visible form of a URI: never its password (contracts/mongo-uri.ts, also for raw `@` and `/` in it). */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^@/]*)@/, '//***@');
+  return redactMongoUri(uri);
 }
 
 export class MongoChangeSource implements ChangeSource {

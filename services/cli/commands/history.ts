@@ -42,7 +42,7 @@ export function registerHistoryCommand(program: Command, io: CommandIo): Command
     .action(async (flags: HistoryFlags) => {
       const json = flags.json === true;
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const archiveDir = flags.archive ?? archiveDirFromEnv(io.env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns || hasWildcard(flags.ns)) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll> (one collection)');
         validateNamespaceName(flags.ns, '--ns');

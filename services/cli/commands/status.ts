@@ -11,10 +11,11 @@ import type { Command } from 'commander';
 // Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
 // (avsc, zlib): status only reads the catalog, and it must start fast.
 import { parsePosition } from '../../../contracts/position.js';
+import { redactMongoUri } from '../../../contracts/mongo-uri.js';
 import { CatalogStore } from '../../archive/catalog-store.js';
 import { summarizeCatalog } from '../../archive/catalog-summary.js';
 import type { CatalogSummary } from '../../archive/catalog-summary.js';
-import { STATUS_DIR, readProcessStatuses } from '../../archiver/process-status.js';
+import { STATUS_DIR, readProcessStatusFiles } from '../../archiver/process-status.js';
 import type { ProcessStatus } from '../../archiver/process-status.js';
 import type { CaptureIo } from './up.js';
 
@@ -32,12 +33,15 @@ export interface CaptureStatusReport {
   gaps: CatalogSummary['gaps'];
   openGaps: number;
   processes: (ProcessStatus & { running: boolean })[];
+  /** Status files that hold no process status (shown, never fatal). */
+  unreadableStatusFiles: { file: string; problem: string }[];
 }
 
 export async function captureStatus(archiveDir: string, nowMs = Date.now()): Promise<CaptureStatusReport> {
   const catalog = await new CatalogStore(archiveDir).read();
   const summary = summarizeCatalog(catalog);
-  const processes = (await readProcessStatuses(join(archiveDir, STATUS_DIR))).map((p) => ({
+  const read = await readProcessStatusFiles(join(archiveDir, STATUS_DIR));
+  const processes = read.statuses.map((p) => ({
     ...p,
     running: nowMs - Date.parse(p.updatedAt) < STALE_MS,
   }));
@@ -51,6 +55,7 @@ export async function captureStatus(archiveDir: string, nowMs = Date.now()): Pro
     gaps: summary.gaps,
     openGaps: summary.gaps.filter((g) => g.to === undefined).length,
     processes,
+    unreadableStatusFiles: read.unreadable,
   };
 }
 
@@ -58,7 +63,7 @@ function describeProcess(p: CaptureStatusReport['processes'][number]): string[] 
   const lines = [`  ${p.process} (pid ${p.pid}): ${p.running ? 'running' : `not running (last seen ${p.updatedAt})`}`];
   const c = p.collector as { state?: string; sourceReachable?: boolean; reconnectAttempts?: number; lastError?: string | null; source?: string; copy?: { documents: number } | null } | undefined;
   if (c) {
-    lines.push(`    collector: ${c.state ?? '?'}; source ${c.source ?? '?'} ${c.sourceReachable ? 'reachable' : `UNREACHABLE${c.reconnectAttempts ? ` (retry ${c.reconnectAttempts})` : ''}`}`);
+    lines.push(`    collector: ${c.state ?? '?'}; source ${c.source === undefined ? '?' : redactMongoUri(c.source)} ${c.sourceReachable ? 'reachable' : `UNREACHABLE${c.reconnectAttempts ? ` (retry ${c.reconnectAttempts})` : ''}`}`);
     if (c.copy) lines.push(`    initial copy: ${c.copy.documents} documents so far`);
     if (c.lastError && !c.sourceReachable) lines.push(`    last error: ${c.lastError}`);
   }
@@ -78,6 +83,7 @@ export function formatCaptureStatus(r: CaptureStatusReport): string {
   for (const g of r.gaps) lines.push(`  ${g.to ? '' : 'OPEN '}from ${g.from}${g.to ? ` to ${g.to}` : ' (no base snapshot since)'}: ${g.reason}`);
   lines.push(`processes: ${r.processes.length === 0 ? 'none reported' : ''}`);
   for (const p of r.processes) lines.push(...describeProcess(p));
+  for (const u of r.unreadableStatusFiles) lines.push(`  unreadable status file ${u.file}: ${u.problem}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -88,7 +94,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
     .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
-      const dir = flags.archive ?? archiveDirFromEnv();
+      const dir = flags.archive ?? archiveDirFromEnv(io.env);
       if (!dir) {
         io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
         throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');

@@ -1,13 +1,14 @@
 /**
- * `rewind verify`: re-hashes every file the catalog names and reports each
- * bad or missing one by name; exit code 1 when any is bad. Wiring and
- * formatting only; the checks live in services/archive.
+ * `rewind verify`: checks the catalog against its own checksum, re-hashes
+ * every file the catalog names and reports each bad or missing one by name;
+ * exit code 1 when any is bad (or the catalog was changed outside rewind).
+ * Wiring and formatting only; the checks live in services/archive.
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CatalogStore, FsBlobStore, verifyArchive } from '../../archive/index.js';
-import type { VerifyReport } from '../../archive/index.js';
+import type { CatalogIntegrity, VerifyReport } from '../../archive/index.js';
 import { archiveDir, exitFailure, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
 
@@ -16,8 +17,11 @@ interface VerifyFlags {
   json?: boolean;
 }
 
-function human(root: string, r: VerifyReport): string {
+function human(root: string, r: VerifyReport, generation: number, integrity: CatalogIntegrity): string {
   const lines = [
+    integrity === 'verified'
+      ? `catalog generation ${generation}: matches its checksum`
+      : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
     `verified ${r.files} file(s) of ${root}: ${r.ok} ok (${formatBytes(r.bytes)}), ${r.problems.length} bad or missing`,
   ];
   for (const p of r.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.message}`);
@@ -34,9 +38,11 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       const json = flags.json === true;
       let report: VerifyReport;
       let root: string;
+      let checked: Awaited<ReturnType<CatalogStore['readChecked']>>;
       try {
         root = resolve(archiveDir(io, 'verify', json, flags.archive));
-        const catalog = await new CatalogStore(root).read();
+        checked = await new CatalogStore(root).readChecked();
+        const catalog = checked.catalog;
         // A progress bar only for people watching a terminal.
         const bar = !json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, clearOnComplete: true }) : null;
         bar?.start(1, 0);
@@ -51,8 +57,9 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       } catch (err) {
         fail(io, 'verify', json, err);
       }
-      if (json) printJson(io, { archive: root, ...report });
-      else io.stdout(human(root, report));
+      const catalogCheck = { generation: checked.catalog.generation, checksum: checked.integrity };
+      if (json) printJson(io, { archive: root, catalog: catalogCheck, ...report });
+      else io.stdout(human(root, report, catalogCheck.generation, catalogCheck.checksum));
       if (report.problems.length > 0) exitFailure(`${report.problems.length} bad or missing file(s)`);
     });
 }

@@ -76,6 +76,9 @@ describeWith('replica', 'rewind up against a real replica set', (server) => {
       await running;
 
       const c = await catalog.read();
+      // up recorded what the source said it is: the replica set's name and id.
+      expect(c.deployments?.map((d) => d.identity.kind)).toEqual(['replica-set']);
+      expect(c.deployments?.[0]?.identity).toMatchObject({ replicaSetId: expect.stringMatching(/^[0-9a-f]{24}$/) as unknown });
       const store = new FsBlobStore(dir);
       const ids: string[] = [];
       const ops: string[] = [];
