@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 // Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
 // (avsc, zlib): status only reads the catalog, and it must start fast.
 import { parsePosition } from '../../../contracts/position.js';
-import { redactMongoUri } from '../../../contracts/mongo-uri.js';
+import { redactMongoUri } from '../../../contracts/mongo-uri-redact.js';
 import { CatalogStore } from '../../archive/catalog-store.js';
 import { summarizeCatalog } from '../../archive/catalog-summary.js';
 import type { CatalogSummary } from '../../archive/catalog-summary.js';
