@@ -15,6 +15,8 @@ import { syntheticStream } from '../../../services/collector/testing/synthetic-s
 import { runArchive } from '../../../services/cli/commands/archive.js';
 import { runCollect } from '../../../services/cli/commands/collect.js';
 import { runUp } from '../../../services/cli/commands/up.js';
+import { buildFaultWorkload } from '../faults/fault-workload.js';
+import type { FaultWorkloadSpec } from '../faults/fault-workload.js';
 
 export interface ChildSettings {
   events: number;
@@ -30,14 +32,17 @@ export interface ChildSettings {
   groupId?: string;
   payloadBytes?: number;
   batchSize?: number;
+  /** The fault suite's workload (events and initial copy) instead of the synthetic stream (then `events` is unused). */
+  workload?: FaultWorkloadSpec;
 }
 
 const [mode, json] = process.argv.slice(2);
 const s = JSON.parse(json ?? '{}') as ChildSettings;
 const log = pino({ level: process.env.CHILD_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-const events = syntheticStream({ events: s.events, perSecond: s.perSecond, seed: s.seed, ...(s.payloadBytes ? { payloadBytes: s.payloadBytes } : {}) });
+const workload = s.workload ? buildFaultWorkload(s.workload) : null;
+const events = workload?.events ?? syntheticStream({ events: s.events, perSecond: s.perSecond, seed: s.seed, ...(s.payloadBytes ? { payloadBytes: s.payloadBytes } : {}) });
 const source = new RecordedChangeSource(events, { batchSize: s.batchSize ?? 200, availableAtMs: (i) => s.startAtMs + i / s.ratePerMs });
-const copySource = new RecordedCopySource(() => []);
+const copySource = new RecordedCopySource(() => workload?.copy ?? []);
 const controller = new AbortController();
 process.once('SIGTERM', () => controller.abort());
 const common = { sourceId: 'crash-test', logLevel: 'warn' };
