@@ -179,10 +179,18 @@ export class CatalogStore {
   }
 
   private async commit(next: Catalog, previous: Catalog | null): Promise<void> {
-    if (previous) {
-      await writeFileAtomic(join(this.root, CATALOG_PREVIOUS_FILE), Buffer.from(`${JSON.stringify(previous, null, 2)}\n`));
+    if (previous) await this.write(CATALOG_PREVIOUS_FILE, previous);
+    await this.write(CATALOG_FILE, next);
+  }
+
+  /** Replaces one catalog file atomically; a failure (a full disk) is ARCHIVE_IO_FAILED naming it, the old file intact. */
+  private async write(name: string, catalog: Catalog): Promise<void> {
+    const location = join(this.root, name);
+    try {
+      await writeFileAtomic(location, Buffer.from(`${JSON.stringify(catalog, null, 2)}\n`));
+    } catch (err) {
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'write' }, { cause: err });
     }
-    await writeFileAtomic(this.location, Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
   }
 
   private async readFile(name: string): Promise<Catalog> {
