@@ -435,7 +435,9 @@ describe('faults at scale: kills, broker restarts and a full disk under a steady
     const within = (t: number, windows: { from: number; to: number }[]) => windows.some((w) => t >= w.from && t <= w.to);
     const unexplained = unplanned.filter((x) => !within(x.at, outages) && !(x.process === 'archive' && within(x.at, diskFull)));
     console.log(`fault suite counts: ${JSON.stringify(counts)}`);
-    for (const x of unplanned) console.log(`fault suite: ${x.process} exited by itself (${x.code ?? x.signal}) at ${new Date(x.at).toISOString()}: ${x.stderr.trim().split('\n').at(-1) ?? ''}`);
+    // The command's own message (`rewind <command>: CODE: ...`), not the log lines around it.
+    const message = (x: Exit) => x.stderr.trim().split('\n').reverse().find((l) => l.startsWith('rewind ')) ?? x.stderr.trim().split('\n').at(-1) ?? '';
+    for (const x of unplanned) console.log(`fault suite: ${x.process} exited by itself (${x.code ?? x.signal}) at ${new Date(x.at).toISOString()}: ${message(x)}`);
 
     expect(counts.duplicates, 'events archived twice').toBe(0);
     expect(ids, 'every event archived once, in order').toEqual(expected);
@@ -443,6 +445,8 @@ describe('faults at scale: kills, broker restarts and a full disk under a steady
     expect(counts.mismatches).toBe(0);
     expect(counts.kills.total).toBeGreaterThanOrEqual(MIN_KILLS.total);
     expect(counts.kills.restoreWhileWriting, 'restores killed after they began writing').toBeGreaterThan(0);
+    // Every exit of its own says what happened, with a code: exit 1 and a message, no stack trace.
+    expect(unplanned.filter((x) => x.code !== 1 || /\n\s+at /.test(x.stderr) || !message(x).startsWith('rewind ')).map((x) => `${x.process} ${x.code ?? x.signal}: ${x.stderr.slice(-1500)}`), 'exits without a coded message').toEqual([]);
     expect(unexplained.map((x) => `${x.process} ${x.code ?? x.signal} at ${new Date(x.at).toISOString()}: ${x.stderr.slice(-1500)}`), 'exits outside a broker outage or a full disk').toEqual([]);
   }, 420_000);
 });
