@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['services/**/*.test.ts', 'contracts/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+    // The fault suite runs on its own: `npm run test:faults` (test/e2e/faults/vitest.config.ts).
+    exclude: [...configDefaults.exclude, 'test/e2e/faults/**'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

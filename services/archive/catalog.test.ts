@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalogSchema, formatPosition, parsePosition } from '../../contracts/index.js';
 import type { Catalog, SegmentEntry } from '../../contracts/index.js';
-import { CATALOG_LOCK_FILE, CatalogStore, restorableWindow, segmentsOverlapping } from './index.js';
+import { makeSmallFilesystem } from '../../test/harness/small-filesystem.js';
+import type { MountedFilesystem } from '../../test/harness/small-filesystem.js';
+import { ArchiveError, CATALOG_LOCK_FILE, CatalogStore, restorableWindow, segmentsOverlapping } from './index.js';
 import { tempDir } from './testing/samples.js';
 
 let dir: string;
@@ -132,6 +134,57 @@ describe('CatalogStore', () => {
     await expect(b.update(() => undefined)).rejects.toMatchObject({ code: 'CATALOG_LOCKED' });
     await a.release();
     expect((await b.update(() => undefined)).generation).toBe(2);
+  });
+});
+
+const smallFs = await makeSmallFilesystem(512 * 1024);
+if (smallFs.ok) await smallFs.remove();
+const needsSmallFs = smallFs.ok ? {} : { skip: true, meta: { skipReason: `small filesystem: none (${smallFs.reason})` } };
+
+describe('a full disk (a real ENOSPC on a small tmpfs)', () => {
+  let fs: MountedFilesystem | null = null;
+  beforeEach(async () => {
+    if (!smallFs.ok) return;
+    const made = await makeSmallFilesystem(512 * 1024);
+    if (!made.ok) throw new Error(made.reason);
+    fs = made;
+  });
+  afterEach(async () => fs?.remove());
+  const tempsIn = async (root: string) => (await readdir(root)).filter((n) => n.endsWith('.tmp'));
+
+  it('a catalog update fails with ARCHIVE_IO_FAILED naming the file, the catalog stays as it was, no temp file stays', needsSmallFs, async () => {
+    const root = join((fs as MountedFilesystem).root, 'archive');
+    const store = new CatalogStore(root);
+    await store.init('src');
+    await store.acquire();
+    await store.update((d) => void d.segments.push(segment(1, '1.1.0', '1.2.0')));
+    const before = await readFile(join(root, 'catalog.json'));
+    await (fs as MountedFilesystem).fill(0);
+    const err = await store.update((d) => void d.segments.push(segment(2, '1.3.0', '1.4.0'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArchiveError);
+    expect(err).toMatchObject({ code: 'ARCHIVE_IO_FAILED', retryable: true });
+    expect((err as Error).message).toMatch(/catalog(\.prev)?\.json: write failed \(ENOSPC/);
+    expect(await readFile(join(root, 'catalog.json'))).toEqual(before);
+    expect(await tempsIn(root)).toEqual([]);
+    // Room again: the same update goes through.
+    await (fs as MountedFilesystem).free();
+    expect((await store.update((d) => void d.segments.push(segment(2, '1.3.0', '1.4.0')))).segments).toHaveLength(2);
+    await store.release();
+  });
+
+  it('taking the writer lock fails with ARCHIVE_IO_FAILED naming the lock, and leaves no temp file', needsSmallFs, async () => {
+    const root = join((fs as MountedFilesystem).root, 'archive');
+    const store = new CatalogStore(root);
+    await store.init('src');
+    await (fs as MountedFilesystem).fill(0);
+    const err = await store.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArchiveError);
+    expect(err).toMatchObject({ code: 'ARCHIVE_IO_FAILED', retryable: true });
+    expect((err as Error).message).toMatch(/catalog\.lock: write failed \(ENOSPC/);
+    expect(await tempsIn(root)).toEqual([]);
+    await (fs as MountedFilesystem).free();
+    await store.acquire();
+    await store.release();
   });
 });
 

@@ -81,6 +81,9 @@ export class ContainerWriter<T> {
     this.done = store.put(path, this.out);
     this.done.catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
+      // A store that failed before it read `out` (its folder could not be made on a full disk) never drains
+      // it: closing it wakes a write waiting for room, which then throws the failure instead of waiting forever.
+      this.out.destroy();
     });
     this.emit(
       headerType.toBuffer({
@@ -224,18 +227,25 @@ export class ContainerWriter<T> {
     this.emit(longType.toBuffer(sealed.count));
     this.emit(longType.toBuffer(data.length));
     this.emit(data);
-    if (!this.emit(this.sync)) {
-      await new Promise<void>((resolve) => {
-        const settle = () => {
-          this.out.off('drain', settle);
-          this.out.off('close', settle);
-          resolve();
-        };
-        this.out.on('drain', settle);
-        this.out.on('close', settle);
-      });
-    }
+    if (!this.emit(this.sync)) await this.room();
     this.throwIfFailed();
+  }
+
+  /**
+   * Waits until the store has read what is buffered, or has closed `out`: a store that failed closes it
+   * (and reports the failure a moment later, through `done`), and a closed stream has no 'drain' to come.
+   */
+  private room(): Promise<void> {
+    if (this.out.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const settle = () => {
+        this.out.off('drain', settle);
+        this.out.off('close', settle);
+        resolve();
+      };
+      this.out.on('drain', settle);
+      this.out.on('close', settle);
+    });
   }
 
   private emit(chunk: Buffer): boolean {

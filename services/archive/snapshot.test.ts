@@ -1,8 +1,10 @@
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from '../../contracts/bson.js';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareDocumentKeys } from '../../contracts/index.js';
-import type { CollectionMetadata, SnapshotRecord } from '../../contracts/index.js';
+import type { CollectionMetadata, FileRef, SnapshotRecord } from '../../contracts/index.js';
+import type { BlobSource } from './blob-store.js';
 import {
   ArchiveError,
   FsBlobStore,
@@ -121,6 +123,50 @@ describe('snapshot namespace: every BSON type survives document → snapshot →
     ]);
     expect(other.files[0]?.path.toLowerCase()).not.toBe(path.toLowerCase());
     expect((await collect(readSnapshotNamespace(store, entry)))[0]?.document).toEqual(bsonBytes({ _id: 1 }));
+  });
+
+  /** Writes 4 MB (far past what a writer buffers for a store that does not read) and finishes: the error, or why not. */
+  async function writeMegabytes(w: SnapshotNamespaceWriter): Promise<unknown> {
+    const blob = Buffer.alloc(16 * 1024, 7);
+    const writing = (async () => {
+      for (let i = 0; i < 256; i++) await w.append(bsonBytes({ _id: new Int32(i) }), bsonBytes({ _id: new Int32(i), blob }));
+      await w.finish();
+    })();
+    return Promise.race([writing.then(() => 'finished', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
+  }
+
+  it('a store that fails before reading anything (its folder cannot be made, as on a full disk) fails the writer instead of leaving it waiting for room forever', async () => {
+    // The store's root is a file: creating the part's folder fails before the store reads a byte.
+    const root = join(store.root, 'not-a-folder');
+    await writeFile(root, 'x');
+    const w = new SnapshotNamespaceWriter(new FsBlobStore(root), 'snap-6', meta('shop.blobs'), { codec: 'null', blockBytes: 64 * 1024 });
+    const outcome = await writeMegabytes(w);
+    expect(outcome).toBeInstanceOf(ArchiveError);
+    expect(outcome).toMatchObject({ code: 'ARCHIVE_IO_FAILED' });
+    expect((outcome as Error).message).toContain('snapshots/snap-6/shop/blobs-00000.avro');
+    await w.abort();
+  });
+
+  it('a store that fails midway through a part (the disk fills while it is written) fails the writer instead of leaving it waiting for room forever', async () => {
+    // Reads the first 128 KiB, then fails as a full disk does: leaving the read loop closes the source at once,
+    // and the failure is reported a little later (FsBlobStore first removes its temp file).
+    class FillsUp extends FsBlobStore {
+      override async put(path: string, source: BlobSource): Promise<FileRef> {
+        let read = 0;
+        for await (const chunk of source as AsyncIterable<Uint8Array>) {
+          read += chunk.length;
+          if (read > 128 * 1024) break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        const cause = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        throw new ArchiveError('ARCHIVE_IO_FAILED', { path, location: this.locate(path), operation: 'write' }, { cause });
+      }
+    }
+    const w = new SnapshotNamespaceWriter(new FillsUp(store.root), 'snap-7', meta('shop.blobs'), { codec: 'null', blockBytes: 64 * 1024 });
+    const outcome = await writeMegabytes(w);
+    expect(outcome).toBeInstanceOf(ArchiveError);
+    expect((outcome as Error).message).toMatch(/snapshots\/snap-7\/shop\/blobs-00000\.avro: write failed \(ENOSPC/);
+    await w.abort();
   });
 
   it('an empty namespace has no files and reads as nothing', async () => {

@@ -69,7 +69,13 @@ export class WriterLock {
     // The content is written to a temp file first and linked into place: link
     // fails if the lock exists, and a lock file is never seen half written.
     const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${mine.nonce}.tmp`);
-    await writeFile(temp, JSON.stringify(mine), { flush: true });
+    try {
+      await writeFile(temp, JSON.stringify(mine), { flush: true });
+    } catch (err) {
+      // A full disk creates the file and fails the write: nothing of it may stay behind.
+      await unlink(temp).catch(() => undefined);
+      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: this.relativePath, location: this.file, operation: 'write' }, { cause: err });
+    }
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         try {

@@ -5,6 +5,7 @@
  */
 export interface EventLogErrorContexts {
   EVENTLOG_CLOSED: { transport: string };
+  EVENTLOG_UNREACHABLE: { brokers: string };
   EVENTLOG_TOPIC_LAYOUT: { topic: string; partitions: number };
   EVENTLOG_TOPIC_SETUP_FAILED: { topic: string };
   EVENTLOG_PUBLISH_FAILED: { transport: string; records: number };
@@ -17,6 +18,10 @@ export type EventLogErrorCode = keyof EventLogErrorContexts;
 
 const SPECS: { [C in EventLogErrorCode]: { retryable: boolean; message: (c: EventLogErrorContexts[C]) => string } } = {
   EVENTLOG_CLOSED: { retryable: false, message: (c) => `the ${c.transport} event log is closed` },
+  EVENTLOG_UNREACHABLE: {
+    retryable: true,
+    message: (c) => `cannot reach the Kafka brokers ${c.brokers}; check that they are running and that --kafka-brokers (REWIND_KAFKA_BROKERS) names them`,
+  },
   EVENTLOG_TOPIC_LAYOUT: {
     retryable: false,
     message: (c) =>

@@ -2,8 +2,10 @@ import { Buffer } from 'node:buffer';
 import { deserialize, serialize } from '../../contracts/bson.js';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterEach, expect, it } from 'vitest';
+import { freePort } from '../../test/harness/free-port.js';
 import type { ChangeEvent } from '../../contracts/index.js';
 import { describeWith, kafkaClient, uniqueTopic } from '../../test/harness/index.js';
+import { EventLogError } from './eventlog-errors.js';
 import { KafkaLogConsumer, KafkaLogProducer } from './kafka-log.js';
 import type { LogConsumer, LogDelivery } from './event-log.js';
 import type { LogRecord } from './log-record.js';
@@ -129,4 +131,17 @@ describeWith('kafka', 'event log on Kafka', (server) => {
     await admin.disconnect();
     await expect(KafkaLogProducer.open({ brokers: [...server.brokers], topic })).rejects.toMatchObject({ code: 'EVENTLOG_TOPIC_LAYOUT' });
   });
+});
+
+it('brokers that do not answer (down, or restarting): a coded, retryable error naming them, for the producer and the consumer', async () => {
+  // A port nothing listens on; no retries, so the refusal comes at once.
+  const brokers = [`127.0.0.1:${await freePort()}`];
+  const client = { retry: { retries: 0 }, connectionTimeout: 500 };
+  const opens = [KafkaLogProducer.open({ brokers, topic: 't', client }), KafkaLogConsumer.open({ brokers, topic: 't', groupId: 'g', client })];
+  for (const opening of opens) {
+    const err = await opening.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(EventLogError);
+    expect(err).toMatchObject({ code: 'EVENTLOG_UNREACHABLE', retryable: true });
+    expect((err as Error).message).toContain(`cannot reach the Kafka brokers ${brokers[0] ?? ''}`);
+  }
 });

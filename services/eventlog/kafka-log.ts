@@ -62,7 +62,12 @@ function topicSettings(options: KafkaLogOptions): LogTopicSettings {
 
 async function prepareTopic(kafka: Kafka, options: KafkaLogOptions): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (err) {
+    // kafkajs has already retried; a broker that is down or restarting may answer a later start.
+    throw new EventLogError('EVENTLOG_UNREACHABLE', { brokers: options.brokers.join(',') }, { cause: err });
+  }
   try {
     await ensureLogTopic(admin, topicSettings(options));
   } finally {

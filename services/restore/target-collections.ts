@@ -54,7 +54,9 @@ export async function isEmpty(collection: Collection): Promise<boolean> {
 
 async function collectionExists(db: Db, name: string): Promise<boolean> {
   const found = await db.listCollections({ name }, { nameOnly: true }).toArray();
-  return found.length > 0;
+  // The name is checked here too: a server that ignores the filter (the mongo-java-server stand-in lists
+  // every collection) must not make a missing collection look present, leaving it uncreated.
+  return found.some((c) => c.name === name);
 }
 
 export interface MetadataOutcome {

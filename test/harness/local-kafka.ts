@@ -13,13 +13,24 @@ import type { Installed } from './install-manifest.js';
 import { TEST_SERVERS_DIR, launcherArgs } from './install-manifest.js';
 import { waitForKafka } from './kafka-ready.js';
 import type { KafkaServer } from './server-info.js';
-import { ServerProcess, removeOnExit } from './server-process.js';
+import { ServerProcess, isAlive, removeOnExit } from './server-process.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
 export interface RunningLocalKafka {
   readonly server: KafkaServer;
   readonly stop: () => Promise<void>;
+  /**
+   * Stops the broker process and starts it again on the same ports and data:
+   * `graceful` lets it shut down in order (SIGTERM), `kill` SIGKILLs it.
+   * Resolves once it answers again. For the fault suite, which owns its broker.
+   */
+  readonly restart: (how: 'graceful' | 'kill') => Promise<void>;
+}
+
+export interface LocalKafkaOptions {
+  /** Broker properties added to (or overriding) the defaults, e.g. a shorter minimum group session. */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 /** Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding; Kafka refuses ids starting with '-'. */
@@ -30,8 +41,8 @@ function clusterId(): string {
   }
 }
 
-function serverProperties(logDir: string, port: number, controllerPort: number): string {
-  return [
+function serverProperties(logDir: string, port: number, controllerPort: number, extra: Readonly<Record<string, string>>): string {
+  const lines = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
@@ -52,8 +63,9 @@ function serverProperties(logDir: string, port: number, controllerPort: number):
     'transaction.state.log.num.partitions=1',
     // Consumer groups start at once instead of waiting 3 s for more members.
     'group.initial.rebalance.delay.ms=0',
-    '',
-  ].join('\n');
+  ];
+  // A later line of the same key wins in java.util.Properties.
+  return [...lines, ...Object.entries(extra).map(([key, value]) => `${key}=${value}`), ''].join('\n');
 }
 
 function jvmOptions(logDir: string, heap: string): string[] {
@@ -71,15 +83,6 @@ function jvmOptions(logDir: string, heap: string): string[] {
 const DIR_PREFIX = 'rewind-kafka-';
 const OWNER_FILE = 'owner.pid';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes log dirs left by runs that were SIGKILLed (their owner process is gone), so /tmp does not fill up. */
 async function sweepAbandonedDirs(): Promise<void> {
   const entries = await readdir(tmpdir()).catch(() => []);
@@ -90,7 +93,7 @@ async function sweepAbandonedDirs(): Promise<void> {
   }
 }
 
-export async function startLocalKafka(installed: Installed & { ok: true }): Promise<RunningLocalKafka> {
+export async function startLocalKafka(installed: Installed & { ok: true }, options: LocalKafkaOptions = {}): Promise<RunningLocalKafka> {
   await sweepAbandonedDirs();
   const logDir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   await writeFile(join(logDir, OWNER_FILE), String(process.pid));
@@ -103,7 +106,7 @@ export async function startLocalKafka(installed: Installed & { ok: true }): Prom
     const port = await freePort();
     const controllerPort = await freePort();
     const properties = join(logDir, 'server.properties');
-    await writeFile(properties, serverProperties(logDir, port, controllerPort));
+    await writeFile(properties, serverProperties(logDir, port, controllerPort, options.properties ?? {}));
 
     try {
       await promisify(execFile)(
@@ -119,26 +122,35 @@ export async function startLocalKafka(installed: Installed & { ok: true }): Prom
       });
     }
 
-    const broker = new ServerProcess({
-      name: 'kafka',
-      command: 'java',
-      // ExitWithParent ends the broker when this process's end closes its stdin.
-      args: [...jvmOptions(logDir, '512m'), ...launcherArgs(installed), 'kafka.Kafka', properties],
-    });
     const brokers = [`127.0.0.1:${port}`];
-    try {
-      await waitForKafka(brokers, READY_TIMEOUT_MS, () => broker.running);
-    } catch (error) {
-      await broker.stop(0);
-      const log = await readFile(join(logDir, 'kafka.log'), 'utf8').catch(() => '(no kafka.log)');
-      throw broker.startFailure(`did not become ready; kafka.log ends with:\n${log.slice(-4_000)}\n`, error);
-    }
+    const launch = async (): Promise<ServerProcess> => {
+      const broker = new ServerProcess({
+        name: 'kafka',
+        command: 'java',
+        // ExitWithParent ends the broker when this process's end closes its stdin.
+        args: [...jvmOptions(logDir, '512m'), ...launcherArgs(installed), 'kafka.Kafka', properties],
+      });
+      try {
+        await waitForKafka(brokers, READY_TIMEOUT_MS, () => broker.running);
+      } catch (error) {
+        await broker.stop(0);
+        const log = await readFile(join(logDir, 'kafka.log'), 'utf8').catch(() => '(no kafka.log)');
+        throw broker.startFailure(`did not become ready; kafka.log ends with:\n${log.slice(-4_000)}\n`, error);
+      }
+      return broker;
+    };
+    let broker = await launch();
     return {
       server: { available: true, kind: 'local', version: installed.version, brokers },
       async stop() {
         // The data is thrown away: a second for an orderly shutdown, then SIGKILL.
         await broker.stop(1_000);
         await removeLogDir();
+      },
+      async restart(how) {
+        if (how === 'kill') await broker.kill();
+        else await broker.stop(30_000);
+        broker = await launch();
       },
     };
   } catch (error) {

@@ -40,6 +40,22 @@ describe('server processes', () => {
     expect(await waitUntil(() => !alive(Number(grandchild)), 5_000)).toBe(true);
   });
 
+  it('kill() SIGKILLs the group at once, without the SIGTERM a stop() sends first', async () => {
+    // A parent that would write a line on SIGTERM: a kill must end it without one.
+    const script = `
+      process.on('SIGTERM', () => { console.log('got SIGTERM'); });
+      const child = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      console.log('ready grandchild=' + child.pid);
+      setInterval(() => {}, 1000);`;
+    const server = new ServerProcess({ name: 'crasher', command: process.execPath, args: ['-e', script] });
+    const [, grandchild] = await server.waitForLine(/ready grandchild=(\d+)/, 10_000);
+    await server.kill();
+    expect(server.running).toBe(false);
+    expect(await server.exited).toBeNull();
+    expect(server.outputTail()).not.toContain('got SIGTERM');
+    expect(await waitUntil(() => !alive(Number(grandchild)), 5_000)).toBe(true);
+  });
+
   it('reports a process that exits before it is ready, with its output', async () => {
     const server = new ServerProcess({
       name: 'quitter',

@@ -119,6 +119,13 @@ export class ServerProcess {
     signalGroup(this.pid, 'SIGKILL');
   }
 
+  /** SIGKILLs the group at once (a crash, not a shutdown) and waits until the leader has exited. */
+  async kill(): Promise<void> {
+    if (this.hasExited) return;
+    signalGroup(this.pid, 'SIGKILL');
+    await this.exited;
+  }
+
   private append(text: string): void {
     this.output = (this.output + text).slice(-OUTPUT_TAIL_CHARS);
     this.notify();
@@ -127,6 +134,16 @@ export class ServerProcess {
   private notify(): void {
     for (const waiter of this.lineWaiters) waiter();
     this.lineWaiters.clear();
+  }
+}
+
+/** Whether a process of this id exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

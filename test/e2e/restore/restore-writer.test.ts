@@ -93,6 +93,16 @@ describeWith('wire', 'restore writers through the driver', (server) => {
     expect(indexes.find((i) => (i as { name?: string }).name === 'tag_n')).toMatchObject({ key: { tag: 1, n: -1 }, unique: true });
   });
 
+  it('a collection that is empty at T is created too, also beside collections restored before it', async () => {
+    // The restorer asks the target whether each collection exists; the stand-in ignores listCollections' name filter.
+    const db = uniqueDatabase('empty-at-t');
+    const state = memoryState({ [`${db}.a`]: docs(3), [`${db}.b_empty`]: [], [`${db}.c`]: docs(2) });
+    const report = await runRestore(base({ state, parallel: 1 }));
+    expect(report.namespaces.find((n) => n.ns === `${db}.b_empty`)?.collectionCreated).toBe(true);
+    const names = (await client.db(db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+    expect(names).toEqual(['a', 'b_empty', 'c']);
+  });
+
   it('into-empty refuses a non-empty target before writing anything', async () => {
     const db = uniqueDatabase('not-empty');
     await client.db(db).collection('b').insertOne({ _id: 'someone-else' } as Document);
