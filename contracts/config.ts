@@ -4,6 +4,7 @@
  * frozen. File values are overridden by REWIND_* environment variables.
  */
 import { z } from 'zod';
+import { parseArchiveLocation } from './archive-location.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -35,9 +36,39 @@ export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).tr
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+const MIB = 1024 * 1024;
+
+/** Connection to an S3-compatible store, for an archive named s3://bucket/prefix. Credentials come from the AWS chain. */
+export const s3ConfigSchema = z.strictObject({
+  /** Custom endpoint for MinIO, Ceph, R2 or s3proxy (http(s)://host[:port]); AWS when absent. */
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'expected http(s)://host[:port]')
+    .optional(),
+  /** Region; AWS_REGION (or the profile's) when absent, then us-east-1. */
+  region: z.string().min(1).optional(),
+  /** `path` (https://endpoint/bucket/key: most self-hosted servers) or `virtual-host` (https://bucket.endpoint/key: AWS). */
+  addressing: z.enum(['virtual-host', 'path']).default('virtual-host'),
+  /** Multipart part size; files up to one part are a single PutObject. */
+  partBytes: byteSize.default(8 * MIB).refine((n) => n >= 5 * MIB && n <= 5 * 1024 * MIB, 'S3 parts are 5 MiB to 5 GiB'),
+  /** Attempts per request (with exponential backoff) before a failure is final. */
+  maxAttempts: z.number().int().min(1).max(20).default(8),
+  /** Writer lease on the catalog: a crashed writer on another host is taken over after this long. */
+  leaseMs: durationMs.default(30_000).refine((n) => n >= 3000, 'at least 3s'),
+});
+
+export type S3Config = z.infer<typeof s3ConfigSchema>;
+
 export const archiveConfigSchema = z.strictObject({
-  /** Root folder of the filesystem archive. */
-  dir: z.string().min(1),
+  /** The archive: a folder, or s3://bucket/prefix (then `s3` says how to reach the store). */
+  dir: z
+    .string()
+    .min(1)
+    .superRefine((v, ctx) => {
+      const parsed = parseArchiveLocation(v);
+      if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+    }),
+  s3: s3ConfigSchema.optional(),
   /** Segment files roll at this size or age, whichever comes first. */
   segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
   segmentMaxAgeMs: durationMs.default(60_000),

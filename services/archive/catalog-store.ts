@@ -1,24 +1,18 @@
 /**
- * The catalog file (catalog.json at the archive root): read and validated
- * against contracts/catalog.ts, replaced atomically on every update. One
- * writer at a time: updates inside this process queue up, and a lock file
- * (writer-lock.ts) refuses a second writing process. The catalog being
- * replaced is kept as catalog.prev.json for manual recovery.
+ * The catalog: read and validated against contracts/catalog.ts, committed
+ * atomically with generation + 1 on every update. One writer at a time:
+ * updates inside this process queue up, and the medium's lock refuses a
+ * second writing process (a lock file in a folder, a leased lock object on
+ * S3: catalog-medium.ts).
  */
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/index.js';
 import type { Catalog } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
-import { isTempName, writeFileAtomic } from './atomic-file.js';
-import { WriterLock } from './writer-lock.js';
+import type { CatalogMedium } from './catalog-medium.js';
+import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, FsCatalogMedium } from './fs-catalog-medium.js';
 
-export const CATALOG_FILE = 'catalog.json';
-export const CATALOG_PREVIOUS_FILE = 'catalog.prev.json';
-export const CATALOG_LOCK_FILE = 'catalog.lock';
-
-const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
+export { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE };
 
 export interface CatalogStoreOptions {
   /** How long update() waits for another process's lock before CATALOG_LOCKED. */
@@ -48,30 +42,33 @@ export function parseCatalog(text: string, path: string, location: string): Cata
 export type CatalogUpdate = (draft: Catalog) => Catalog | void | Promise<Catalog | void>;
 
 export class CatalogStore {
-  readonly root: string;
-  private readonly lock: WriterLock;
+  readonly medium: CatalogMedium;
   private readonly lockWaitMs: number;
   private queue: Promise<unknown> = Promise.resolve();
   private holdLock = false;
 
-  constructor(root: string, options: CatalogStoreOptions = {}) {
-    this.root = root;
-    this.lock = new WriterLock(join(root, CATALOG_LOCK_FILE), CATALOG_LOCK_FILE);
+  /** `root` is an archive folder, or a medium (an object store's, from archive-location.ts). */
+  constructor(root: string | CatalogMedium, options: CatalogStoreOptions = {}) {
+    this.medium = typeof root === 'string' ? new FsCatalogMedium(root) : root;
     this.lockWaitMs = options.lockWaitMs ?? 5000;
   }
 
+  get root(): string {
+    return this.medium.root;
+  }
+
   get location(): string {
-    return join(this.root, CATALOG_FILE);
+    return this.medium.location;
   }
 
   /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet. */
   async read(): Promise<Catalog> {
-    return this.readFile(CATALOG_FILE);
+    return this.readText('current');
   }
 
   /** The catalog kept before the last update, if any. */
   async readPrevious(): Promise<Catalog> {
-    return this.readFile(CATALOG_PREVIOUS_FILE);
+    return this.readText('previous');
   }
 
   async exists(): Promise<boolean> {
@@ -90,7 +87,7 @@ export class CatalogStore {
    */
   async init(sourceId: string): Promise<Catalog> {
     return this.serialized(async () => {
-      await mkdir(this.root, { recursive: true });
+      await this.medium.prepare();
       return this.withLock(async () => {
         try {
           const existing = await this.read();
@@ -166,7 +163,7 @@ export class CatalogStore {
   /** Holds the writer lock across updates (a long-running archiver) until release(). */
   async acquire(): Promise<void> {
     await this.serialized(async () => {
-      await this.lock.acquire();
+      await this.medium.lock.acquire();
       this.holdLock = true;
     });
   }
@@ -174,27 +171,21 @@ export class CatalogStore {
   async release(): Promise<void> {
     await this.serialized(async () => {
       this.holdLock = false;
-      await this.lock.release();
+      await this.medium.lock.release();
     });
   }
 
   private async commit(next: Catalog, previous: Catalog | null): Promise<void> {
-    if (previous) {
-      await writeFileAtomic(join(this.root, CATALOG_PREVIOUS_FILE), Buffer.from(`${JSON.stringify(previous, null, 2)}\n`));
-    }
-    await writeFileAtomic(this.location, Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
+    await this.medium.commit(next, `${JSON.stringify(next, null, 2)}\n`, previous);
   }
 
-  private async readFile(name: string): Promise<Catalog> {
-    const location = join(this.root, name);
-    let text: string;
-    try {
-      text = await readFile(location, 'utf8');
-    } catch (err) {
-      if (errno(err) === 'ENOENT') throw new ArchiveError('CATALOG_NOT_FOUND', { path: name, location }, { cause: err });
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'read' }, { cause: err });
+  private async readText(which: 'current' | 'previous'): Promise<Catalog> {
+    const found = await this.medium.read(which);
+    if (!found) {
+      const path = which === 'current' ? CATALOG_FILE : CATALOG_PREVIOUS_FILE;
+      throw new ArchiveError('CATALOG_NOT_FOUND', { path, location: this.medium.locationOf(which) });
     }
-    return parseCatalog(text, name, location);
+    return parseCatalog(found.text, found.path, found.location);
   }
 
   /** Runs tasks of this process one after another. */
@@ -209,7 +200,7 @@ export class CatalogStore {
     const deadline = Date.now() + this.lockWaitMs;
     for (;;) {
       try {
-        await this.lock.acquire();
+        await this.medium.lock.acquire();
         break;
       } catch (err) {
         if (!isArchiveError(err, 'CATALOG_LOCKED') || Date.now() >= deadline) throw err;
@@ -217,24 +208,10 @@ export class CatalogStore {
       }
     }
     try {
-      await this.removeCrashLeftovers();
+      await this.medium.cleanup();
       return await task();
     } finally {
-      await this.lock.release();
+      await this.medium.lock.release();
     }
-  }
-
-  /**
-   * Temp files of catalog writes cut short by a crash. Only a lock holder
-   * writes them, so while we hold the lock none of them is in use.
-   */
-  private async removeCrashLeftovers(): Promise<void> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
-    for (const name of names) {
-      if (isTempName(name) && (name.startsWith(`.${CATALOG_FILE}.`) || name.startsWith(`.${CATALOG_PREVIOUS_FILE}.`))) {
-        await rm(join(this.root, name), { force: true });
-      }
-    }
-    await this.lock.removeDeadTemps();
   }
 }

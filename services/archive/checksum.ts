@@ -4,6 +4,7 @@
  * call this before decoding, so a damaged file yields nothing at all.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
@@ -37,4 +38,11 @@ export async function verifyFile(store: BlobStore, ref: FileRef): Promise<void> 
   if (actual !== ref.sha256) {
     throw new ArchiveError('ARCHIVE_CHECKSUM_MISMATCH', { path: ref.path, location, expected: ref.sha256, actual });
   }
+}
+
+/** A read stream of `ref`'s bytes that starts only once they are verified. */
+export async function openVerified(store: BlobStore, ref: FileRef): Promise<Readable> {
+  if (store.openVerified) return store.openVerified(ref);
+  await verifyFile(store, ref);
+  return store.openRead(ref.path);
 }

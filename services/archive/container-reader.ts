@@ -14,7 +14,7 @@ import { inflateRaw } from 'node:zlib';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
-import { verifyFile } from './checksum.js';
+import { openVerified } from './checksum.js';
 import { FILE_KIND_KEY, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { ContainerHeader, FileKind } from './container-format.js';
 
@@ -56,12 +56,11 @@ export async function* readContainerBlocks<T>(
   readerType: avro.Type,
   kind: FileKind,
 ): AsyncGenerator<T[], void, undefined> {
-  await verifyFile(store, ref);
   const location = store.locate(ref.path);
   const fail = (detail: string, cause?: unknown) =>
     new ArchiveError('ARCHIVE_DECODE_FAILED', { path: ref.path, location, detail }, { cause });
 
-  const source = await store.openRead(ref.path);
+  const source = await openVerified(store, ref);
   const q = new ByteQueue();
   let header: ContainerHeader | null = null;
   let resolver: avro.Resolver | null = null;

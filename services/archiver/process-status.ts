@@ -4,11 +4,20 @@
  * the archive's `.status/` folder, refreshed every second, so that
  * `rewind status` can show what the catalog alone cannot. Written by rename,
  * so a reader never sees half a file; stale once `updatedAt` stops moving.
+ * An archive on an object store gets the same files as objects under
+ * `.status/`, refreshed every 5 s (a request per second per process would
+ * cost more than it tells).
  */
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BlobStore } from '../archive/index.js';
 
 export const STATUS_DIR = '.status';
+/** Refresh period of status objects on an object store. */
+export const STORE_STATUS_REFRESH_MS = 5000;
+
+/** Where statuses go: a local folder, or the archive's own blob store (an S3 archive). */
+export type StatusTarget = string | BlobStore;
 
 export interface ProcessStatus {
   process: 'up' | 'collect' | 'archive';
@@ -19,7 +28,12 @@ export interface ProcessStatus {
   archiver?: unknown;
 }
 
-export async function writeProcessStatus(dir: string, status: ProcessStatus): Promise<void> {
+export async function writeProcessStatus(target: StatusTarget, status: ProcessStatus): Promise<void> {
+  if (typeof target !== 'string') {
+    await target.put(`${STATUS_DIR}/${status.process}.json`, Buffer.from(`${JSON.stringify(status, null, 2)}\n`));
+    return;
+  }
+  const dir = target;
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${status.process}.json`);
   const temp = `${file}.${process.pid}.tmp`;
@@ -27,7 +41,9 @@ export async function writeProcessStatus(dir: string, status: ProcessStatus): Pr
   await rename(temp, file);
 }
 
-export async function readProcessStatuses(dir: string): Promise<ProcessStatus[]> {
+export async function readProcessStatuses(target: StatusTarget): Promise<ProcessStatus[]> {
+  if (typeof target !== 'string') return readStoreStatuses(target);
+  const dir = target;
   let names: string[];
   try {
     names = await readdir(dir);
@@ -45,12 +61,31 @@ export async function readProcessStatuses(dir: string): Promise<ProcessStatus[]>
   return out;
 }
 
-/** Refreshes the status file every second until stopped; the last write happens on stop. */
-export function startStatusWriter(dir: string, snapshot: () => Omit<ProcessStatus, 'pid' | 'startedAt' | 'updatedAt'>): () => Promise<void> {
+async function readStoreStatuses(store: BlobStore): Promise<ProcessStatus[]> {
+  const out: ProcessStatus[] = [];
+  for (const path of (await store.list(`${STATUS_DIR}/`).catch(() => [] as string[])).filter((n) => n.endsWith('.json'))) {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of (await store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
+      out.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ProcessStatus);
+    } catch {
+      // Removed or unreadable right now: the next read sees it.
+    }
+  }
+  return out;
+}
+
+/** How often statuses are refreshed at `target`; a reader calls one stale after a few missed refreshes. */
+export function statusRefreshMs(target: StatusTarget): number {
+  return typeof target === 'string' ? 1000 : STORE_STATUS_REFRESH_MS;
+}
+
+/** Refreshes the status file (every second; every 5 s on an object store) until stopped; the last write happens on stop. */
+export function startStatusWriter(target: StatusTarget, snapshot: () => Omit<ProcessStatus, 'pid' | 'startedAt' | 'updatedAt'>): () => Promise<void> {
   const startedAt = new Date().toISOString();
-  const write = () => writeProcessStatus(dir, { ...snapshot(), pid: process.pid, startedAt, updatedAt: new Date().toISOString() }).catch(() => undefined);
+  const write = () => writeProcessStatus(target, { ...snapshot(), pid: process.pid, startedAt, updatedAt: new Date().toISOString() }).catch(() => undefined);
   void write();
-  const timer = setInterval(() => void write(), 1000);
+  const timer = setInterval(() => void write(), statusRefreshMs(target));
   timer.unref();
   return async () => {
     clearInterval(timer);

@@ -5,17 +5,17 @@
  * about themselves (lifecycle state, source reachability, retries).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
-import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { parsePosition } from '../../../contracts/index.js';
-import { CatalogStore, summarizeCatalog } from '../../archive/index.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
+import { openArchiveAt, summarizeCatalog } from '../../archive/index.js';
 import type { CatalogSummary } from '../../archive/index.js';
-import { STATUS_DIR, readProcessStatuses } from '../../archiver/process-status.js';
+import { STATUS_DIR, readProcessStatuses, statusRefreshMs } from '../../archiver/process-status.js';
 import type { ProcessStatus } from '../../archiver/process-status.js';
 import type { CaptureIo } from './up.js';
 
-/** A process whose status file has not moved for this long is not running (or hung). */
+/** A process whose status file has not moved for this long (or three refreshes, if longer) is not running, or hung. */
 const STALE_MS = 10_000;
 
 export interface CaptureStatusReport {
@@ -32,11 +32,14 @@ export interface CaptureStatusReport {
 }
 
 export async function captureStatus(archiveDir: string, nowMs = Date.now()): Promise<CaptureStatusReport> {
-  const catalog = await new CatalogStore(archiveDir).read();
+  const archive = openArchiveAt(archiveDir, archiveAccessFromEnv());
+  const catalog = await archive.catalog.read();
   const summary = summarizeCatalog(catalog);
-  const processes = (await readProcessStatuses(join(archiveDir, STATUS_DIR))).map((p) => ({
+  const target = archive.location.kind === 'fs' ? `${archive.root}/${STATUS_DIR}` : archive.store;
+  const staleMs = Math.max(STALE_MS, 3 * statusRefreshMs(target));
+  const processes = (await readProcessStatuses(target)).map((p) => ({
     ...p,
-    running: nowMs - Date.parse(p.updatedAt) < STALE_MS,
+    running: nowMs - Date.parse(p.updatedAt) < staleMs,
   }));
   return {
     sourceId: summary.sourceId,
@@ -82,7 +85,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
   return program
     .command('status')
     .description('show capture lag, the restorable window, segment and snapshot counts, gaps and running processes')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
       const dir = flags.archive ?? archiveDirFromEnv();

@@ -5,8 +5,8 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { CatalogStore, FsBlobStore, verifyArchive } from '../../archive/index.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
+import { openArchiveAt, verifyArchive } from '../../archive/index.js';
 import type { VerifyReport } from '../../archive/index.js';
 import { archiveDir, exitFailure, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
@@ -28,20 +28,21 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
   return program
     .command('verify')
     .description('re-hash every archive file the catalog names; report each bad or missing file (exit 1 if any)')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: VerifyFlags) => {
       const json = flags.json === true;
       let report: VerifyReport;
       let root: string;
       try {
-        root = resolve(archiveDir(io, 'verify', json, flags.archive));
-        const catalog = await new CatalogStore(root).read();
+        const archive = openArchiveAt(archiveDir(io, 'verify', json, flags.archive), archiveAccessFromEnv());
+        root = archive.root;
+        const catalog = await archive.catalog.read();
         // A progress bar only for people watching a terminal.
         const bar = !json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, clearOnComplete: true }) : null;
         bar?.start(1, 0);
         try {
-          report = await verifyArchive(new FsBlobStore(root), catalog, (done, total) => {
+          report = await verifyArchive(archive.store, catalog, (done, total) => {
             bar?.setTotal(total);
             bar?.update(done);
           });
