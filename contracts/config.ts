@@ -59,6 +59,40 @@ export const s3ConfigSchema = z.strictObject({
 
 export type S3Config = z.infer<typeof s3ConfigSchema>;
 
+const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'key ids use letters, digits, ".", "_" and "-" (at most 64)');
+const keySource = z.union([z.strictObject({ file: z.string().min(1) }), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') })]);
+
+/** `id=file:/path,id2=env:NAME` (REWIND_ENCRYPTION_KEYS) as the keys record. */
+function parseKeyList(text: string, ctx: z.RefinementCtx): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=]+)=(file|env):(.+)$/.exec(item);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `expected id=file:/path or id=env:NAME, got ${JSON.stringify(item)}` });
+      continue;
+    }
+    out[m[1] as string] = m[2] === 'file' ? { file: m[3] } : { env: m[3] };
+  }
+  return out;
+}
+
+/**
+ * Client-side encryption (AES-256-GCM, a fresh data key per file wrapped by a
+ * master key). Master keys are 32 bytes as base64 or hex, in a file or an
+ * environment variable; the config holds only where they are, never a key.
+ */
+export const encryptionConfigSchema = z.strictObject({
+  /** The master key that wraps the data keys of new files; absent: read only. */
+  key: keyId.optional(),
+  /** Every master key to load, by id: older ones keep older files readable and can be rotated away. */
+  keys: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((v, ctx) => (typeof v === 'string' ? parseKeyList(v, ctx) : v))
+    .pipe(z.record(keyId, keySource)),
+}).refine((c) => c.key === undefined || c.key in c.keys, { message: 'the active key must be one of keys', path: ['key'] });
+
+export type EncryptionConfig = z.infer<typeof encryptionConfigSchema>;
+
 export const archiveConfigSchema = z.strictObject({
   /** The archive: a folder, or s3://bucket/prefix (then `s3` says how to reach the store). */
   dir: z
@@ -69,6 +103,7 @@ export const archiveConfigSchema = z.strictObject({
       if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
     }),
   s3: s3ConfigSchema.optional(),
+  encryption: encryptionConfigSchema.optional(),
   /** Segment files roll at this size or age, whichever comes first. */
   segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
   segmentMaxAgeMs: durationMs.default(60_000),

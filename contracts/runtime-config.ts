@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, archiveConfigSchema, byteSize, durationMs, logLevel, parseConfig, s3ConfigSchema } from './config.js';
-import type { S3Config } from './config.js';
+import { ConfigError, archiveConfigSchema, byteSize, durationMs, encryptionConfigSchema, logLevel, parseConfig, s3ConfigSchema } from './config.js';
+import type { EncryptionConfig, S3Config } from './config.js';
 
 const DAY = 86_400_000;
 
@@ -104,6 +104,8 @@ export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; lis
   REWIND_S3_REGION: { path: ['archive', 's3', 'region'] },
   REWIND_S3_ADDRESSING: { path: ['archive', 's3', 'addressing'] },
   REWIND_S3_PART_SIZE: { path: ['archive', 's3', 'partBytes'] },
+  REWIND_ENCRYPTION_KEY: { path: ['archive', 'encryption', 'key'] },
+  REWIND_ENCRYPTION_KEYS: { path: ['archive', 'encryption', 'keys'] },
   REWIND_SEGMENT_MAX_BYTES: { path: ['archive', 'segmentMaxBytes'] },
   REWIND_SEGMENT_MAX_AGE: { path: ['archive', 'segmentMaxAgeMs'] },
   REWIND_KAFKA_BROKERS: { path: ['kafka', 'brokers'], list: true },
@@ -192,20 +194,24 @@ export function kafkaGroupId(config: { sourceId: string; kafka: KafkaConfig }): 
   return config.kafka.groupId ?? `rewind-archiver.${config.sourceId}`;
 }
 
-const archiveAccessSchema = z.strictObject({ archive: z.strictObject({ s3: s3ConfigSchema.default(s3ConfigSchema.parse({})) }) });
+const archiveAccessSchema = z.strictObject({
+  archive: z.strictObject({ s3: s3ConfigSchema.default(s3ConfigSchema.parse({})), encryption: encryptionConfigSchema.optional() }),
+});
 
 /**
  * How commands without a config file (catalog, verify, status, restore, diff,
- * history) reach an S3 archive: the same REWIND_S3_* variables the capture
- * processes read, validated by the same schema (a bad value names its field).
+ * history, keys) reach an archive: the same REWIND_S3_* and
+ * REWIND_ENCRYPTION_KEY(S) variables the capture processes read, validated by
+ * the same schema (a bad value names its field).
  */
-export function archiveAccessFromEnv(env: NodeJS.ProcessEnv = process.env): { s3: S3Config } {
+export function archiveAccessFromEnv(env: NodeJS.ProcessEnv = process.env): { s3: S3Config; encryption?: EncryptionConfig } {
   const raw: Json = {};
   for (const [name, spec] of Object.entries(RUNTIME_ENV)) {
     const value = env[name];
-    if (value === undefined || value === '' || spec.path[1] !== 's3') continue;
+    if (value === undefined || value === '' || (spec.path[1] !== 's3' && spec.path[1] !== 'encryption')) continue;
     setPath(raw, spec.path, value);
   }
   if (!('archive' in raw)) raw.archive = {};
-  return { s3: parseConfig(archiveAccessSchema, raw).archive.s3 };
+  const { s3, encryption } = parseConfig(archiveAccessSchema, raw).archive;
+  return encryption ? { s3, encryption } : { s3 };
 }

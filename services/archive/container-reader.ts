@@ -15,6 +15,9 @@ import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
 import { openVerified } from './checksum.js';
+import { decryptStream, isEncrypted } from './file-cipher.js';
+import { openDataKey } from './key-envelopes.js';
+import { keyringOf } from './keyed-store.js';
 import { FILE_KIND_KEY, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { ContainerHeader, FileKind } from './container-format.js';
 
@@ -61,6 +64,13 @@ export async function* readContainerBlocks<T>(
     new ArchiveError('ARCHIVE_DECODE_FAILED', { path: ref.path, location, detail }, { cause });
 
   const source = await openVerified(store, ref);
+  let bytesRead = 0;
+  const raw = (async function* () {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      yield chunk;
+    }
+  })();
   const q = new ByteQueue();
   let header: ContainerHeader | null = null;
   let resolver: avro.Resolver | null = null;
@@ -82,10 +92,8 @@ export async function* readContainerBlocks<T>(
     const block = pending.shift() as (typeof pending)[number];
     return decodeBlock(block.count, await block.data);
   };
-  let bytesRead = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      bytesRead += chunk.length;
+    for await (const chunk of plaintextOf(store, ref, raw, location)) {
       q.push(chunk);
       if (!header) {
         if (q.remaining < MAGIC.length) continue;
@@ -136,4 +144,19 @@ export async function* readContainerBlocks<T>(
   if (bytesRead !== ref.bytes) {
     throw new ArchiveError('ARCHIVE_LENGTH_MISMATCH', { path: ref.path, location, expectedBytes: ref.bytes, actualBytes: bytesRead });
   }
+}
+
+/** The file's plaintext: an encrypted file is decrypted (through the store's keyring), any other passes through. */
+async function* plaintextOf(store: BlobStore, ref: FileRef, raw: AsyncGenerator<Buffer>, location: string): AsyncGenerator<Buffer> {
+  const first = await raw.next();
+  if (first.done) return;
+  const rest = (async function* () {
+    yield first.value;
+    yield* raw;
+  })();
+  if (!isEncrypted(first.value)) {
+    yield* rest;
+    return;
+  }
+  yield* decryptStream(rest, { path: ref.path, location }, (h) => openDataKey(store, keyringOf(store), ref.path, h.dekId, h.keyId));
 }

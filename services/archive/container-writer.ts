@@ -18,7 +18,10 @@ import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError } from './archive-errors.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobSource, BlobStore } from './blob-store.js';
+import { CHUNK_BYTES, encryptStream } from './file-cipher.js';
+import { envelopePath, wrapDataKey } from './key-envelopes.js';
+import { keyringOf } from './keyed-store.js';
 import { FILE_KIND_KEY, FORMAT_KEY, FORMAT_VERSION, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { Codec, FileKind } from './container-format.js';
 
@@ -65,6 +68,8 @@ export class ContainerWriter<T> {
   private bytes = 0;
   private count = 0;
   private state: 'open' | 'finishing' | 'closed' = 'open';
+  /** The key envelope written for this file (encrypted archives), removed again if the file never appears. */
+  private readonly envelope: { store: BlobStore; path: string } | null = null;
 
   constructor(store: BlobStore, path: string, type: avro.Type, kind: FileKind, options: ContainerWriterOptions = {}) {
     this.path = path;
@@ -78,7 +83,24 @@ export class ContainerWriter<T> {
     this.compress = codec === 'deflate' ? (raw) => deflateRawAsync(raw, { level, memLevel: 9, chunkSize: DEFLATE_CHUNK_BYTES }) : (raw) => Promise.resolve(raw);
     // The store may not be reading yet when we destroy `out`; the failure reaches us through `done`.
     this.out.on('error', () => undefined);
-    this.done = store.put(path, this.out);
+    let source: BlobSource = this.out;
+    const keyring = keyringOf(store);
+    if (keyring?.active) {
+      // Client-side encryption: a fresh data key for this file, wrapped by the active master key into
+      // an envelope that is durable before the first byte of the file is stored.
+      const keyId = keyring.active;
+      const dek = randomBytes(32);
+      const dekId = randomBytes(16).toString('hex');
+      const envelope = wrapDataKey(path, dekId, dek, keyId, keyring.get(keyId) as Buffer);
+      this.envelope = { store, path: envelopePath(path, keyId) };
+      const envelopeAt = this.envelope.path;
+      const plain = this.out;
+      source = (async function* () {
+        await store.put(envelopeAt, envelope);
+        yield* encryptStream(plain, { v: 1, alg: 'AES-256-GCM', keyId, dekId, chunk: CHUNK_BYTES }, dek);
+      })();
+    }
+    this.done = store.put(path, source);
     this.done.catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
     });
@@ -179,6 +201,7 @@ export class ContainerWriter<T> {
     } catch (err) {
       this.out.destroy(err instanceof Error ? err : new Error(String(err)));
       await this.done.catch(() => undefined);
+      await this.dropEnvelope();
       throw err;
     } finally {
       this.state = 'closed';
@@ -192,6 +215,11 @@ export class ContainerWriter<T> {
     this.out.destroy(new Error('aborted'));
     await this.done.catch(() => undefined);
     await Promise.allSettled(this.inFlight.map((b) => b.data));
+    await this.dropEnvelope();
+  }
+
+  private async dropEnvelope(): Promise<void> {
+    if (this.envelope) await this.envelope.store.delete(this.envelope.path).catch(() => undefined);
   }
 
   /** Hands the filled block to the compressor and starts a fresh buffer (the old one is being read). */

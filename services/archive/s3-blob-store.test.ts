@@ -16,12 +16,13 @@ import {
   S3BlobStore,
   S3CatalogMedium,
   S3_LOCK_OBJECT,
+  makeKeyring,
   openArchiveAt,
   readSegment,
   verifyFile,
   writeSegment,
 } from './index.js';
-import { makeEvent } from './testing/samples.js';
+import { bsonBytes, makeEvent } from './testing/samples.js';
 
 const MIB = 1024 * 1024;
 
@@ -210,6 +211,24 @@ describeWith('s3', 'S3 archive on a real S3-compatible server', (server: S3Serve
     await expect(a.update(() => undefined)).rejects.toMatchObject({ code: 'CATALOG_LEASE_LOST' });
     expect((await a.read()).generation).toBe(0);
     await a.release();
+  });
+
+  it('with encryption on, no document byte reaches the bucket in the clear, and the files read back', async () => {
+    const marker = 'S3-MARKER-not-for-the-bucket';
+    const ring = makeKeyring(new Map([['k1', randomBytes(32)]]), 'k1');
+    const opened = openArchiveAt(`s3://${bucket}/arch/encrypted`, { s3: { endpoint: server.endpoint, addressing: 'path', credentials }, keyring: ring });
+    const events = Array.from({ length: 200 }, (_, i) => makeEvent(i + 1, { increment: i + 1, document: bsonBytes({ _id: i, note: `${marker} ${i}` }) }));
+    const entry = await writeSegment(opened.store, events, { codec: 'null' });
+    const keys = ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'arch/encrypted/' }))).Contents ?? []).map((o) => o.Key as string);
+    expect(keys.sort()).toEqual([`arch/encrypted/keys/${entry.file.path}/k1.json`, `arch/encrypted/${entry.file.path}`]);
+    for (const key of keys) {
+      const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToByteArray();
+      expect(Buffer.from(body ?? []).includes(Buffer.from(marker))).toBe(false);
+    }
+    const back = [];
+    for await (const e of readSegment(opened.store, entry)) back.push(e);
+    expect(back).toHaveLength(200);
+    expect(Buffer.from(back[5]?.fullDocument as Buffer).includes(Buffer.from(`${marker} 5`))).toBe(true);
   });
 
   it('opens s3://bucket/prefix by name, with credentials from the standard AWS chain', async () => {

@@ -10,6 +10,7 @@ import { registerCatalogCommand } from './commands/catalog.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerHistoryCommand } from './commands/history.js';
+import { registerKeysCommand } from './commands/keys.js';
 import { registerRestoreCommand } from './commands/restore.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerUpCommand } from './commands/up.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
     registerHistoryCommand,
     registerCatalogCommand,
     registerVerifyCommand,
+    registerKeysCommand,
   ]) {
     // Subcommands inherit the output, exit override and help-after-error settings set above.
     register(program, io);

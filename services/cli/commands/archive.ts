@@ -12,14 +12,14 @@ import type { ArchiveRunConfig } from '../../../contracts/runtime-config.js';
 import { openArchiveAt } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
 import { startStatusWriter } from '../../archiver/process-status.js';
-import { statusTargetOf } from './up.js';
+import { archiveAccessOf, statusTargetOf } from './up.js';
 import { KafkaLogConsumer } from '../../eventlog/kafka-log.js';
 import { captureLogger, loadOrExit, runUntilSignalled } from './up.js';
 import type { CaptureIo } from './up.js';
 
 export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger }, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('archive', config);
-  const archive = openArchiveAt(config.archive.dir, { ...(config.archive.s3 ? { s3: config.archive.s3 } : {}) });
+  const archive = openArchiveAt(config.archive.dir, archiveAccessOf(config.archive));
   const { catalog, store } = archive;
   await catalog.init(config.sourceId);
   const consumer = await KafkaLogConsumer.open({

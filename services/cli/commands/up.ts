@@ -15,7 +15,7 @@ import { ConfigError } from '../../../contracts/config.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import type { UpConfig } from '../../../contracts/runtime-config.js';
 import { isArchiveError, openArchiveAt } from '../../archive/index.js';
-import type { OpenedArchive } from '../../archive/index.js';
+import type { ArchiveAccess, OpenedArchive } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
 import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
 import type { StatusTarget } from '../../archiver/process-status.js';
@@ -89,6 +89,11 @@ function mongoParts(config: { mongo: { uri: string; batchSize: number } }, deps:
 
 export { mongoParts };
 
+/** The archive's S3 settings and encryption keys, as the config gives them. */
+export function archiveAccessOf(archive: UpConfig['archive']): ArchiveAccess {
+  return { ...(archive.s3 ? { s3: archive.s3 } : {}), ...(archive.encryption ? { encryption: archive.encryption } : {}) };
+}
+
 /** Status files of a folder archive stay local files; an object-store archive gets status objects. */
 export function statusTargetOf(archive: OpenedArchive): StatusTarget {
   return archive.location.kind === 'fs' ? join(archive.root, STATUS_DIR) : archive.store;
@@ -98,7 +103,7 @@ export function statusTargetOf(archive: OpenedArchive): StatusTarget {
 export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('up', config);
   const { source, copySource } = mongoParts(config, deps);
-  const archive = openArchiveAt(config.archive.dir, { ...(config.archive.s3 ? { s3: config.archive.s3 } : {}) });
+  const archive = openArchiveAt(config.archive.dir, archiveAccessOf(config.archive));
   const { store, catalog } = archive;
   // Before the collector reads its resume point: an archive of another source is refused here.
   await catalog.init(config.sourceId);
