@@ -107,7 +107,8 @@ export const archiveConfigSchema = z.strictObject({
   /** Segment files roll at this size or age, whichever comes first. */
   segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
   segmentMaxAgeMs: durationMs.default(60_000),
-  codec: z.enum(['null', 'deflate']).default('deflate'),
+  /** Block compression: deflate (zlib, on the thread pool) or zstandard (zstd, wasm); every reader reads all three. */
+  codec: z.enum(['null', 'deflate', 'zstandard']).default('deflate'),
 });
 
 export const baseConfigSchema = z.strictObject({

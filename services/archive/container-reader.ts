@@ -18,6 +18,7 @@ import { openVerified } from './checksum.js';
 import { decryptStream, isEncrypted } from './file-cipher.js';
 import { openDataKey } from './key-envelopes.js';
 import { keyringOf } from './keyed-store.js';
+import { zstdDecompress } from './zstd-codec.js';
 import { FILE_KIND_KEY, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { ContainerHeader, FileKind } from './container-format.js';
 
@@ -106,6 +107,7 @@ export async function* readContainerBlocks<T>(
         if (found !== kind) throw fail(`expected a ${kind} file, the header says ${found ?? 'nothing'}`);
         const codec = header.meta['avro.codec']?.toString() ?? 'null';
         if (codec === 'deflate') inflate = (b) => inflateRawAsync(b, { chunkSize: INFLATE_CHUNK_BYTES });
+        else if (codec === 'zstandard') inflate = zstdDecompress;
         else if (codec !== 'null') throw fail(`unknown codec ${codec}`);
         const schema = header.meta['avro.schema'];
         if (!schema) throw fail('no schema in the header');
