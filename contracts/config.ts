@@ -109,7 +109,12 @@ export const archiveConfigSchema = z.strictObject({
   segmentMaxAgeMs: durationMs.default(60_000),
   /** Block compression: deflate (zlib, on the thread pool) or zstandard (zstd, wasm); every reader reads all three. */
   codec: z.enum(['null', 'deflate', 'zstandard']).default('deflate'),
-});
+})
+  // The processes that take this config write files: keys without an active one would write them in the clear.
+  .refine((a) => a.encryption === undefined || a.encryption.key !== undefined, {
+    message: 'a process that writes the archive needs the active master key (encryption.key) to encrypt new files',
+    path: ['encryption', 'key'],
+  });
 
 export const baseConfigSchema = z.strictObject({
   sourceId: z.string().min(1).default('default'),

@@ -74,4 +74,13 @@ describe('runtime configuration', () => {
     expect(archiveAccessFromEnv({ REWIND_S3_ENDPOINT: 'https://s3.example.test' }).s3).toMatchObject({ endpoint: 'https://s3.example.test', addressing: 'virtual-host' });
     expect(configError(() => archiveAccessFromEnv({ REWIND_S3_ADDRESSING: 'sideways' })).issues[0]?.path).toBe('archive.s3.addressing');
   });
+
+  it('takes encryption keys from the file or REWIND_ENCRYPTION_KEY(S); a writing process must name the active key', () => {
+    const c = loadUpConfig({ env: { REWIND_MONGO_URI: 'mongodb://a:27017', REWIND_ARCHIVE_DIR: '/a', REWIND_ENCRYPTION_KEYS: 'k1=file:/keys/k1,k2=env:K2', REWIND_ENCRYPTION_KEY: 'k2' } });
+    expect(c.archive.encryption).toEqual({ key: 'k2', keys: { k1: { file: '/keys/k1' }, k2: { env: 'K2' } } });
+    const e = configError(() => loadUpConfig({ env: { REWIND_MONGO_URI: 'mongodb://a:27017', REWIND_ARCHIVE_DIR: '/a', REWIND_ENCRYPTION_KEYS: 'k1=file:/keys/k1' } }));
+    expect(e.issues).toEqual([{ path: 'archive.encryption.key', message: expect.stringMatching(/needs the active master key/) as unknown }]);
+    // Read-only commands may load keys without an active one.
+    expect(archiveAccessFromEnv({ REWIND_ENCRYPTION_KEYS: 'k1=env:K1' }).encryption).toEqual({ keys: { k1: { env: 'K1' } } });
+  });
 });

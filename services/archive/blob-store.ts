@@ -38,6 +38,13 @@ export interface BlobStore {
   list(prefix?: string): Promise<string[]>;
 }
 
+/** The whole object at `path`, for small ones (catalog generations, key envelopes, status files). */
+export async function readWhole(store: BlobStore, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of (await store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
 /**
  * Checks an archive-relative path: forward slashes, no empty, `.` or `..`
  * segments, not absolute, no NUL. Every store validates before touching

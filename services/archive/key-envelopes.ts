@@ -13,6 +13,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
+import { readWhole } from './blob-store.js';
 import type { BlobStore } from './blob-store.js';
 import type { Keyring } from './keyring.js';
 
@@ -39,12 +40,6 @@ export function wrapDataKey(filePath: string, dekId: string, dek: Buffer, keyId:
   return Buffer.from(`${JSON.stringify(envelope)}\n`);
 }
 
-async function readSmall(store: BlobStore, path: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of (await store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
 /** The master key ids that have an envelope for `filePath`. */
 export async function envelopeKeyIds(store: BlobStore, filePath: string): Promise<string[]> {
   const prefix = `${KEYS_PREFIX}${filePath}/`;
@@ -59,7 +54,7 @@ export async function envelopeDataKeyId(store: BlobStore, filePath: string, keyI
 async function readEnvelope(store: BlobStore, filePath: string, keyId: string): Promise<Envelope> {
   const path = envelopePath(filePath, keyId);
   try {
-    return JSON.parse((await readSmall(store, path)).toString('utf8')) as Envelope;
+    return JSON.parse((await readWhole(store, path)).toString('utf8')) as Envelope;
   } catch (err) {
     if (isArchiveError(err)) throw err;
     throw new ArchiveError('ARCHIVE_DECRYPT_FAILED', { path: filePath, location: store.locate(filePath), detail: `the key envelope ${path} is not readable` }, { cause: err });

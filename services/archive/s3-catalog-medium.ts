@@ -11,6 +11,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Catalog } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
+import { readWhole } from './blob-store.js';
 import type { CatalogMedium, CatalogText } from './catalog-medium.js';
 import { isPreconditionFailed, withRetries } from './s3-client.js';
 import type { S3BlobStore } from './s3-blob-store.js';
@@ -69,9 +70,7 @@ export class S3CatalogMedium implements CatalogMedium {
       if (g === undefined) return null;
       const path = generationPath(g);
       try {
-        const chunks: Buffer[] = [];
-        for await (const c of (await this.store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
-        return { text: Buffer.concat(chunks).toString('utf8'), path, location: this.store.locate(path) };
+        return { text: (await readWhole(this.store, path)).toString('utf8'), path, location: this.store.locate(path) };
       } catch (err) {
         if (!isArchiveError(err, 'ARCHIVE_FILE_MISSING') || attempt >= 3) throw err;
       }
@@ -111,9 +110,7 @@ export class S3CatalogMedium implements CatalogMedium {
 
   private async readExact(path: string): Promise<string | null> {
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of (await this.store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
-      return Buffer.concat(chunks).toString('utf8');
+      return (await readWhole(this.store, path)).toString('utf8');
     } catch {
       return null;
     }

@@ -20,6 +20,7 @@ import { hostname } from 'node:os';
 import { ArchiveError } from './archive-errors.js';
 import type { CatalogLock } from './catalog-medium.js';
 import { isNotFound, isPreconditionFailed, withRetries } from './s3-client.js';
+import { isAlive } from './writer-lock.js';
 import type { S3BlobStore } from './s3-blob-store.js';
 
 export const S3_LOCK_OBJECT = 'catalog.lock';
@@ -37,16 +38,6 @@ interface Holder {
   etag: string;
   /** Milliseconds since the lock object was last written, by the server's clock. */
   ageMs: number;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class S3LeaseLock implements CatalogLock {

@@ -19,7 +19,8 @@ interface LockContent {
 
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` is a live process on this host (EPERM: alive, but someone else's). */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -10,6 +10,7 @@
  */
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readWhole } from '../archive/index.js';
 import type { BlobStore } from '../archive/index.js';
 
 export const STATUS_DIR = '.status';
@@ -65,9 +66,7 @@ async function readStoreStatuses(store: BlobStore): Promise<ProcessStatus[]> {
   const out: ProcessStatus[] = [];
   for (const path of (await store.list(`${STATUS_DIR}/`).catch(() => [] as string[])).filter((n) => n.endsWith('.json'))) {
     try {
-      const chunks: Buffer[] = [];
-      for await (const c of (await store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
-      out.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ProcessStatus);
+      out.push(JSON.parse((await readWhole(store, path)).toString('utf8')) as ProcessStatus);
     } catch {
       // Removed or unreadable right now: the next read sees it.
     }
