@@ -9,13 +9,15 @@ import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
 
-export async function verifyFile(store: BlobStore, ref: FileRef): Promise<void> {
+/** `onStart` sees the file's first chunk (verify-archive checks encrypted files for their key envelopes). */
+export async function verifyFile(store: BlobStore, ref: FileRef, onStart?: (first: Buffer) => void): Promise<void> {
   const location = store.locate(ref.path);
   const stream = await store.openRead(ref.path);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (bytes === 0) onStart?.(chunk);
       hash.update(chunk);
       bytes += chunk.length;
       // Stop early on a file that grew: no need to hash the rest.

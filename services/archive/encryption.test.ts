@@ -4,7 +4,7 @@
 // refused, and rotation re-wraps data keys without rewriting a file.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -247,6 +247,16 @@ describe('client-side encryption', () => {
     const verify = await run({}, 'verify', '--archive', dir, '--json');
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ files: 2, ok: 2, problems: [] });
+    // An encrypted file whose envelope is gone is reported: no key could open it.
+    const catalog = await new CatalogStore(dir).read();
+    const seg = catalog.segments[0]?.file.path as string;
+    const envelope = join(dir, 'keys', seg, 'k1.json');
+    const kept = await readFile(envelope);
+    await rm(envelope);
+    const lost = await run({}, 'verify', '--archive', dir, '--json');
+    expect(lost.code).toBe(1);
+    expect(JSON.parse(lost.stdout)).toMatchObject({ ok: 1, problems: [{ path: seg, code: 'ARCHIVE_KEY_MISSING' }] });
+    await writeFile(envelope, kept);
     const keysEnv = { REWIND_K1: k1.toString('base64'), REWIND_K2: k2.toString('hex'), REWIND_ENCRYPTION_KEYS: 'k1=env:REWIND_K1,k2=env:REWIND_K2', REWIND_ENCRYPTION_KEY: 'k2' };
     const rotated = await run(keysEnv, 'keys', 'rotate', '--archive', dir, '--json');
     expect(rotated.code).toBe(0);
