@@ -112,6 +112,9 @@ export class ContainerWriter<T> {
     this.done = store.put(path, source);
     this.done.catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
+      // The store stopped reading (its source may never have touched `out`, e.g. a failed key
+      // envelope): closing `out` releases a write() waiting for room, which then sees the failure.
+      this.out.destroy();
     });
     this.emit(
       headerType.toBuffer({

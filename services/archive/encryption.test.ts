@@ -266,3 +266,22 @@ describe('client-side encryption', () => {
     expect(noKeys.stderr).toMatch(/no master keys: set REWIND_ENCRYPTION_KEYS/);
   });
 });
+
+describe('a failing store ends the writer with its error', () => {
+  it('an envelope that cannot be stored fails the write (it neither hangs nor stores the file)', async () => {
+    const fs = new FsBlobStore(dir);
+    const failing: BlobStore = {
+      locate: (p) => fs.locate(p),
+      put: (p, s) => (p.startsWith('keys/') ? Promise.reject(new Error('disk full')) : fs.put(p, s)),
+      openRead: (p) => fs.openRead(p),
+      stat: (p) => fs.stat(p),
+      exists: (p) => fs.exists(p),
+      delete: (p) => fs.delete(p),
+      list: (p) => fs.list(p),
+    };
+    const store = withKeyring(failing, keyring({ k1 }, 'k1'));
+    // Several MiB of events: more than the writer's buffer, so it would wait for room forever.
+    await expect(writeSegment(store, markedEvents(3000, 1000), { codec: 'null' })).rejects.toThrow(/disk full/);
+    expect(await fs.list()).toEqual([]);
+  });
+});

@@ -20,6 +20,7 @@ import {
   openArchiveAt,
   readSegment,
   verifyFile,
+  withKeyring,
   writeSegment,
 } from './index.js';
 import { bsonBytes, makeEvent } from './testing/samples.js';
@@ -229,6 +230,14 @@ describeWith('s3', 'S3 archive on a real S3-compatible server', (server: S3Serve
     for await (const e of readSegment(opened.store, entry)) back.push(e);
     expect(back).toHaveLength(200);
     expect(Buffer.from(back[5]?.fullDocument as Buffer).includes(Buffer.from(`${marker} 5`))).toBe(true);
+  });
+
+  it('a failed upload ends the writer with its error, plain or encrypted (it never waits forever)', async () => {
+    const big = Array.from({ length: 3000 }, (_, i) => makeEvent(i + 1, { increment: i + 1, document: bsonBytes({ _id: i, pad: randomBytes(3000).toString('base64') }) }));
+    const absent = { bucket: uniqueBucket('absent'), maxAttempts: 1 };
+    await expect(writeSegment(store('x', absent), big, { codec: 'null' })).rejects.toMatchObject({ code: 'ARCHIVE_BUCKET_MISSING' });
+    const keyed = withKeyring(store('x', absent), makeKeyring(new Map([['k1', randomBytes(32)]]), 'k1'));
+    await expect(writeSegment(keyed, big, { codec: 'null' })).rejects.toMatchObject({ code: 'ARCHIVE_BUCKET_MISSING' });
   });
 
   it('opens s3://bucket/prefix by name, with credentials from the standard AWS chain', async () => {

@@ -140,7 +140,9 @@ export class S3BlobStore implements BlobStore {
       }
       return { path, sha256: hash.digest('hex'), bytes };
     } catch (err) {
-      // The writer may be waiting for the source to drain: end it, as a failed pipeline would.
+      // The writer may be waiting for the source to drain: end it, as a failed pipeline would
+      // (returning the generators reaches the source's iterator, which destroys a stream).
+      void cut.return(undefined).catch(() => undefined);
       if (source instanceof Readable) source.destroy(err instanceof Error ? err : new Error(String(err)));
       if (isArchiveError(err)) throw err;
       throw toArchiveError(err, this.ctx('upload', path));
