@@ -5,7 +5,7 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/.cache/**', 'bench/results/**', 'deploy/**/target/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '**/.cache/**', 'bench/results/**', 'deploy/**/target/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,7 +23,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'import-x/no-cycle': 'error',
+      // One bson in the process: values come from contracts/bson.ts, the driver's own instance (see there).
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'bson',
+              message: "Import bson values from contracts/bson.ts (the driver's instance); only `import type` from 'bson' is allowed.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
+  },
+  {
+    files: ['contracts/bson.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

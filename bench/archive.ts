@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from '../contracts/bson.js';
 import { changeEventType } from '../contracts/index.js';
 import type { ChangeEvent, OperationType, SegmentEntry } from '../contracts/index.js';
 import { CatalogStore, FsBlobStore, SegmentWriter, readSegment } from '../services/archive/index.js';

@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../contracts/bson.js';
 import type { ChangeEvent, SnapshotRecord } from '../contracts/index.js';
 import { position } from '../contracts/index.js';
 import { FsBlobStore, writeSnapshotNamespace } from '../services/archive/index.js';

@@ -10,7 +10,7 @@
  * Server: as bench/restore.ts (REWIND_BENCH_MONGODB_URI, else the wire
  * stand-in; params say which).
  */
-import { Int32 } from 'bson';
+import { Int32 } from '../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { openStateAt } from '../services/restore/archive-state.js';

@@ -10,7 +10,7 @@
  * Target ratio ≥ 0.5: applying costs no more than decoding. The full run
  * alternates the two three times and takes each one's best round.
  */
-import { Int32, Long, serialize } from 'bson';
+import { Int32, Long, serialize } from '../contracts/bson.js';
 import { changeEventType } from '../contracts/index.js';
 import type { ChangeEvent } from '../contracts/index.js';
 import { ReplayState } from '../services/replay/index.js';

@@ -77,6 +77,30 @@ export const gapSchema = z.strictObject({
   recordedAt: z.iso.datetime(),
 });
 
+const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/, 'expected an ObjectId as 24 hex digits');
+
+/**
+ * What a deployment says about itself (services/collector/deployment-identity.ts):
+ * a replica set's name and the id its configuration was given when it was
+ * initiated (replSetGetConfig `settings.replicaSetId`), or a sharded cluster's
+ * id (`config.version` `clusterId`). Restore compares a target's identity with
+ * the ones an archive recorded, never URI text. A standalone, or a server
+ * that does not let rewind read them, has no identity ('standalone' /
+ * 'unknown', never recorded in a catalog).
+ */
+export const deploymentIdentitySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('replica-set'), setName: z.string().min(1), replicaSetId: objectIdHex.optional() }),
+  z.strictObject({ kind: z.literal('sharded'), clusterId: objectIdHex.optional() }),
+  z.strictObject({ kind: z.literal('standalone') }),
+  z.strictObject({ kind: z.literal('unknown'), reason: z.string() }),
+]);
+
+/** A deployment the archive captured, as it said at capture time. */
+export const capturedDeploymentSchema = z.strictObject({
+  identity: deploymentIdentitySchema,
+  firstSeenAt: z.iso.datetime(),
+});
+
 export const catalogSchema = z.strictObject({
   formatVersion: z.literal(CATALOG_FORMAT_VERSION),
   sourceId: z.string().min(1),
@@ -91,6 +115,8 @@ export const catalogSchema = z.strictObject({
   durable: positionString.optional(),
   /** Collector's resume point (canonical extended JSON of the resume token), committed with what it covers. */
   resumeToken: z.record(z.string(), z.unknown()).optional(),
+  /** The deployments captured into this archive (normally one), recorded when capture starts. */
+  deployments: z.array(capturedDeploymentSchema).optional(),
 });
 
 export type FileRef = z.infer<typeof fileRefSchema>;
@@ -100,6 +126,8 @@ export type SnapshotNamespace = z.infer<typeof snapshotNamespaceSchema>;
 export type SnapshotEntry = z.infer<typeof snapshotEntrySchema>;
 export type Gap = z.infer<typeof gapSchema>;
 export type Catalog = z.infer<typeof catalogSchema>;
+export type DeploymentIdentity = z.infer<typeof deploymentIdentitySchema>;
+export type CapturedDeployment = z.infer<typeof capturedDeploymentSchema>;
 
 /** The restorable window: from the oldest snapshot to the latest durable position. */
 export interface RestorableWindow {

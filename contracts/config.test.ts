@@ -4,7 +4,6 @@ import { ConfigError, baseConfigSchema, byteSize, durationMs, parseConfig } from
 
 describe('durationMs', () => {
   it.each([
-    [0, 0],
     [1500, 1500],
     ['500ms', 500],
     ['30s', 30_000],
@@ -17,22 +16,24 @@ describe('durationMs', () => {
     expect(durationMs.parse(input)).toBe(ms);
   });
 
-  it.each(['', '5', '5 weeks', '-1s', '1.5.2s', 'ms', '5S'])('refuses %j, quoting it', (input) => {
+  it.each(['', '5', '5 weeks', '-1s', '1.5.2s', 'ms', '5S', '0ms', '0s', `${'9'.repeat(400)}d`])('refuses %j, quoting it', (input) => {
     const r = durationMs.safeParse(input);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toContain(JSON.stringify(input));
   });
 
-  it('refuses negative and fractional numbers', () => {
-    expect(durationMs.safeParse(-1).success).toBe(false);
-    expect(durationMs.safeParse(1.5).success).toBe(false);
+  it('refuses zero, negative and fractional numbers, and says a plain number needs a unit', () => {
+    for (const n of [0, -1, 1.5, Number.POSITIVE_INFINITY]) expect(durationMs.safeParse(n).success, String(n)).toBe(false);
+    expect(durationMs.safeParse('0ms').error?.issues[0]?.message).toMatch(/more than 0/);
+    expect(durationMs.safeParse('60').error?.issues[0]?.message).toMatch(/give a unit: 60ms or 60s/);
   });
 });
 
 describe('byteSize', () => {
   it.each([
-    [0, 0],
     [4096, 4096],
+    ['1048576', 1_048_576],
+    [' 12 ', 12],
     ['10b', 10],
     ['10kb', 10_000],
     ['64MiB', 64 * 1024 * 1024],
@@ -43,10 +44,15 @@ describe('byteSize', () => {
     expect(byteSize.parse(input)).toBe(bytes);
   });
 
-  it.each(['', '12', '12 parsecs', '-1MB', 'MB', '1TB'])('refuses %j, quoting it', (input) => {
+  it.each(['', '12 parsecs', '-1MB', 'MB', '1TB', '1.5', '0', '0gib', `${'9'.repeat(400)}gib`, '9'.repeat(20)])('refuses %j, quoting it', (input) => {
     const r = byteSize.safeParse(input);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toContain(JSON.stringify(input));
+  });
+
+  it('refuses zero, Infinity and sizes past what a double holds exactly', () => {
+    for (const n of [0, -5, Number.POSITIVE_INFINITY, 2 ** 60]) expect(byteSize.safeParse(n).success, String(n)).toBe(false);
+    expect(byteSize.safeParse(`${'9'.repeat(400)}gib`).error?.issues[0]?.message).toMatch(/too large/);
   });
 });
 

@@ -2,6 +2,10 @@
  * Configuration, validated once at start: unknown keys are rejected, a bad value
  * names its field, durations are normalized to `…Ms` numbers, and the result is
  * frozen. File values are overridden by REWIND_* environment variables.
+ *
+ * Every key carries its documentation as zod metadata: `description`, and
+ * `defaultMeans` (what the default, or leaving an optional key out, does, said
+ * plainly). docs/configuration.md is generated from it (`npm run docs:config`).
  */
 import { z } from 'zod';
 import { parseArchiveLocation } from './archive-location.js';
@@ -9,29 +13,48 @@ import { parseArchiveLocation } from './archive-location.js';
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Accepts a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `7d`. */
-export const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
+/**
+ * A whole number of units that is more than 0 and exact in a double: 400
+ * nines and a unit make Infinity, and 0 makes every interval and size here
+ * meaningless (a segment per event, compaction without pause, retention of
+ * nothing), so both are refused rather than taken.
+ */
+function positiveWhole(value: number, given: unknown, what: string, ctx: z.RefinementCtx): number {
+  if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
+    ctx.addIssue({ code: 'custom', message: `${what} ${JSON.stringify(given)} is too large` });
+    return z.NEVER;
+  }
+  if (value < 1) {
+    ctx.addIssue({ code: 'custom', message: `${what} must be more than 0, got ${JSON.stringify(given)}` });
+    return z.NEVER;
+  }
+  return value;
+}
+
+/** Accepts a number of milliseconds or a string like `500ms`, `30s`, `5m`, `2h`, `7d` (a unit is required in a string: `60` could mean seconds). */
+export const durationMs = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return positiveWhole(v, v, 'a duration', ctx);
   const m = DURATION.exec(v.trim());
   if (!m) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m, 2h or 7d, got ${JSON.stringify(v)}` });
+    const hint = /^\s*\d+\s*$/.test(v) ? ` (give a unit: ${v.trim()}ms or ${v.trim()}s)` : '';
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 5m, 2h or 7d, got ${JSON.stringify(v)}${hint}` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  return positiveWhole(Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]), v, 'a duration', ctx);
 });
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?$/i;
 const UNIT_BYTES = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 } as const;
 
-/** Accepts a number of bytes or a string like `64MiB`, `1GB`. */
-export const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
+/** Accepts a number of bytes, as a number or a string of digits (what an environment variable gives), or a string like `64MiB`, `1GB`. */
+export const byteSize = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return positiveWhole(v, v, 'a size', ctx);
   const m = SIZE.exec(v.trim());
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `expected a size like 64MiB or 1GB, got ${JSON.stringify(v)}` });
+  if (!m || (m[2] === undefined && (m[1] as string).includes('.'))) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like 1048576, 64MiB or 1GB, got ${JSON.stringify(v)}` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * UNIT_BYTES[(m[2] as string).toLowerCase() as keyof typeof UNIT_BYTES]);
+  return positiveWhole(Math.round(Number(m[1]) * UNIT_BYTES[((m[2] ?? 'b')).toLowerCase() as keyof typeof UNIT_BYTES]), v, 'a size', ctx);
 });
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -39,23 +62,32 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 const MIB = 1024 * 1024;
 
 /** Connection to an S3-compatible store, for an archive named s3://bucket/prefix. Credentials come from the AWS chain. */
-export const s3ConfigSchema = z.strictObject({
-  /** Custom endpoint for MinIO, Ceph, R2 or s3proxy (http(s)://host[:port]); AWS when absent. */
-  endpoint: z
-    .string()
-    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'expected http(s)://host[:port]')
-    .optional(),
-  /** Region; AWS_REGION (or the profile's) when absent, then us-east-1. */
-  region: z.string().min(1).optional(),
-  /** `path` (https://endpoint/bucket/key: most self-hosted servers) or `virtual-host` (https://bucket.endpoint/key: AWS). */
-  addressing: z.enum(['virtual-host', 'path']).default('virtual-host'),
-  /** Multipart part size; files up to one part are a single PutObject. */
-  partBytes: byteSize.default(8 * MIB).refine((n) => n >= 5 * MIB && n <= 5 * 1024 * MIB, 'S3 parts are 5 MiB to 5 GiB'),
-  /** Attempts per request (with exponential backoff) before a failure is final. */
-  maxAttempts: z.number().int().min(1).max(20).default(8),
-  /** Writer lease on the catalog: a crashed writer on another host is taken over after this long. */
-  leaseMs: durationMs.default(30_000).refine((n) => n >= 3000, 'at least 3s'),
-});
+export const s3ConfigSchema = z
+  .strictObject({
+    endpoint: z
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'expected http(s)://host[:port]')
+      .optional()
+      .meta({ description: 'Custom endpoint for MinIO, Ceph, R2 or s3proxy (http(s)://host[:port]).', defaultMeans: 'AWS S3 itself' }),
+    region: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Region of the bucket.', defaultMeans: "AWS_REGION (or the profile's region), then us-east-1" }),
+    addressing: z.enum(['virtual-host', 'path']).default('virtual-host').meta({
+      description: '`path` (https://endpoint/bucket/key: most self-hosted servers) or `virtual-host` (https://bucket.endpoint/key: AWS).',
+    }),
+    partBytes: byteSize
+      .default(8 * MIB)
+      .refine((n) => n >= 5 * MIB && n <= 5 * 1024 * MIB, 'S3 parts are 5 MiB to 5 GiB')
+      .meta({ description: 'Multipart part size (5 MiB to 5 GiB); a file up to one part is a single PutObject.' }),
+    maxAttempts: z.number().int().min(1).max(20).default(8).meta({ description: 'Attempts per request (with exponential backoff) before a failure is final.' }),
+    leaseMs: durationMs
+      .default(30_000)
+      .refine((n) => n >= 3000, 'at least 3s')
+      .meta({ description: 'Writer lease on the catalog (at least 3s): a crashed writer on another host is taken over after this long.' }),
+  })
+  .meta({ description: 'How to reach the S3-compatible store of an archive named s3://bucket/prefix. Credentials come from the AWS chain (environment, profile, instance role).' });
 
 export type S3Config = z.infer<typeof s3ConfigSchema>;
 
@@ -81,40 +113,55 @@ function parseKeyList(text: string, ctx: z.RefinementCtx): Record<string, unknow
  * master key). Master keys are 32 bytes as base64 or hex, in a file or an
  * environment variable; the config holds only where they are, never a key.
  */
-export const encryptionConfigSchema = z.strictObject({
-  /** The master key that wraps the data keys of new files; absent: read only. */
-  key: keyId.optional(),
-  /** Every master key to load, by id: older ones keep older files readable and can be rotated away. */
-  keys: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((v, ctx) => (typeof v === 'string' ? parseKeyList(v, ctx) : v))
-    .pipe(z.record(keyId, keySource)),
-}).refine((c) => c.key === undefined || c.key in c.keys, { message: 'the active key must be one of keys', path: ['key'] });
+export const encryptionConfigSchema = z
+  .strictObject({
+    key: keyId.optional().meta({
+      description: 'Id of the master key that wraps the data keys of new files (one of `keys`).',
+      defaultMeans: 'no active key, which only the reading commands accept: with encryption set, a process that writes the archive must name one',
+    }),
+    keys: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, ctx) => (typeof v === 'string' ? parseKeyList(v, ctx) : v))
+      .pipe(z.record(keyId, keySource))
+      .meta({
+        description: 'Every master key to load, by id; older ones keep older files readable until `rewind keys rotate` moves them away.',
+        type: 'map of key id to `{"file": path}` or `{"env": NAME}`; as text `id=file:/path,id2=env:NAME`',
+      }),
+  })
+  .refine((c) => c.key === undefined || c.key in c.keys, { message: 'the active key must be one of keys', path: ['key'] })
+  .meta({ description: 'Client-side encryption of every archive file (AES-256-GCM, a data key per file wrapped by a master key). The configuration names where the master keys are, never a key.' });
 
 export type EncryptionConfig = z.infer<typeof encryptionConfigSchema>;
 
-export const archiveConfigSchema = z.strictObject({
-  /** The archive: a folder, or s3://bucket/prefix (then `s3` says how to reach the store). */
-  dir: z
-    .string()
-    .min(1)
-    .superRefine((v, ctx) => {
-      const parsed = parseArchiveLocation(v);
-      if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+export const archiveConfigSchema = z
+  .strictObject({
+    dir: z
+      .string()
+      .min(1)
+      .superRefine((v, ctx) => {
+        const parsed = parseArchiveLocation(v);
+        if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+      })
+      .meta({ description: 'The archive (the catalog, segments and snapshots): a folder, or s3://bucket/prefix (then `archive.s3` says how to reach the store).' }),
+    s3: s3ConfigSchema.optional(),
+    encryption: encryptionConfigSchema.optional(),
+    segmentMaxBytes: byteSize.default(64 * 1024 * 1024).meta({
+      description: 'A segment file is closed (rolled) when it reaches this size, or at segmentMaxAgeMs, whichever comes first.',
     }),
-  s3: s3ConfigSchema.optional(),
-  encryption: encryptionConfigSchema.optional(),
-  /** Segment files roll at this size or age, whichever comes first. */
-  segmentMaxBytes: byteSize.default(64 * 1024 * 1024),
-  segmentMaxAgeMs: durationMs.default(60_000),
-  /** Block compression: deflate (zlib, on the thread pool) or zstandard (zstd, wasm); every reader reads all three. */
-  codec: z.enum(['null', 'deflate', 'zstandard']).default('deflate'),
-})
+    segmentMaxAgeMs: durationMs.default(60_000).meta({
+      description: 'A segment file is closed at this age even when small, and progress is committed at least this often without events.',
+      defaultMeans: 'events become durable (restorable) within about a minute of being captured',
+    }),
+    codec: z.enum(['null', 'deflate', 'zstandard']).default('deflate').meta({
+      description: 'Compression of segment and snapshot blocks (Avro container codec): deflate (zlib, on the thread pool) or zstandard (zstd, wasm); every reader reads all three.',
+    }),
+  })
   // The processes that take this config write files: keys without an active one would write them in the clear.
   .refine((a) => a.encryption === undefined || a.encryption.key !== undefined, {
     message: 'a process that writes the archive needs the active master key (encryption.key) to encrypt new files',
     path: ['encryption', 'key'],
-  });
+  })
+  .meta({ description: 'The archive: where segments, snapshots and the catalog are written.' });
 
 export const baseConfigSchema = z.strictObject({
   sourceId: z.string().min(1).default('default'),

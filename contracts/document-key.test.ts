@@ -11,7 +11,7 @@ import {
   ObjectId,
   Timestamp,
   serialize,
-} from 'bson';
+} from './bson.js';
 import { describe, expect, it } from 'vitest';
 import { compareBsonValues, compareDocumentKeys } from './index.js';
 

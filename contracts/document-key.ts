@@ -5,7 +5,7 @@
  * bytes). Order of types: MinKey < null < numbers < strings/symbols < objects
  * < arrays < BinData < ObjectId < booleans < dates < timestamps < regexes < MaxKey.
  */
-import { BSONRegExp, BSONSymbol, Decimal128, Double, Int32, Long, deserialize, serialize } from 'bson';
+import { BSONRegExp, BSONSymbol, Decimal128, Double, Int32, Long, deserialize, serialize } from './bson.js';
 import type { Binary, Document, ObjectId, Timestamp } from 'bson';
 
 const RANK = {

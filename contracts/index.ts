@@ -3,3 +3,4 @@ export * from './document-key.js';
 export * from './catalog.js';
 export * from './config.js';
 export * from './avro/index.js';
+export * from './deployment-identity.js';

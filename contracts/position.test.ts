@@ -1,4 +1,4 @@
-import { Timestamp } from 'bson';
+import { Timestamp } from './bson.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -5,7 +5,7 @@
  *
  * Shown to people as ISO time and as `seconds.increment[.index]`.
  */
-import { Timestamp } from 'bson';
+import { Timestamp } from './bson.js';
 
 export interface Position {
   readonly seconds: number;

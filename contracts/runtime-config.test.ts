@@ -42,6 +42,26 @@ describe('runtime configuration', () => {
     expect(e.message).toMatch(/mongo\.uri: expected a mongodb:\/\//);
   });
 
+  it('takes a plain byte count from the environment, and refuses Infinity, zero and durations without a unit', () => {
+    const env = { REWIND_MONGO_URI: 'mongodb://a:27017', REWIND_ARCHIVE_DIR: '/a' };
+    expect(loadUpConfig({ env: { ...env, REWIND_SEGMENT_MAX_BYTES: '1048576' } }).archive.segmentMaxBytes).toBe(1_048_576);
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ REWIND_SEGMENT_MAX_BYTES: `${'9'.repeat(400)}gib` }, 'archive.segmentMaxBytes', /too large/],
+      [{ REWIND_SEGMENT_MAX_BYTES: '0' }, 'archive.segmentMaxBytes', /more than 0/],
+      [{ REWIND_COMPACTION_EVERY: '0ms' }, 'compaction.everyMs', /more than 0/],
+      [{ REWIND_RETENTION_WINDOW: '0d' }, 'retention.windowMs', /more than 0/],
+      [{ REWIND_SEGMENT_MAX_AGE: '60' }, 'archive.segmentMaxAgeMs', /give a unit/],
+      [{ REWIND_COMPACTION_AFTER_EVENTS: 'many' }, 'compaction.afterEvents', /number/],
+      [{ REWIND_COMPACTION_AFTER_EVENTS: '1e400' }, 'compaction.afterEvents', /./],
+      [{ REWIND_INCLUDE: 'shop.*', REWIND_EXCLUDE: 'shop.*' }, 'mongo.exclude.0', /contradict/],
+    ];
+    for (const [over, path, message] of cases) {
+      const e = configError(() => loadUpConfig({ env: { ...env, ...over } }));
+      expect(e.issues.map((i) => i.path), JSON.stringify(over)).toEqual([path]);
+      expect(e.issues[0]?.message).toMatch(message);
+    }
+  });
+
   it('rejects unknown keys and a file that is not JSON', () => {
     const e = configError(() => loadUpConfig({ file: file({ mongo: { uri: 'mongodb://a', bogus: 1 }, archive: { dir: '/a' } }) }));
     expect(e.message).toMatch(/bogus/);

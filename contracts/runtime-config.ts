@@ -10,55 +10,96 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, archiveConfigSchema, byteSize, durationMs, encryptionConfigSchema, logLevel, parseConfig, s3ConfigSchema } from './config.js';
 import type { EncryptionConfig, S3Config } from './config.js';
+import { mongoUriProblem } from './mongo-uri.js';
 
 const DAY = 86_400_000;
 
-export const mongoSourceConfigSchema = z.strictObject({
-  /** mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster). */
-  uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
-  /** Namespaces captured: `db.coll` patterns, `*` matches any run of characters. */
-  include: z.array(z.string().min(1)).min(1).default(['*']),
-  exclude: z.array(z.string().min(1)).default([]),
-  /** Change events per batch read from the stream. */
-  batchSize: z.number().int().min(1).max(100_000).default(1000),
-  /** How long one read of the stream waits for events (maxAwaitTimeMS). */
-  pollWaitMs: durationMs.default(1000),
-  /** Documents per batch of the initial copy. */
-  copyBatchSize: z.number().int().min(1).max(100_000).default(1000),
-});
+export const mongoSourceConfigSchema = z
+  .strictObject({
+    uri: z
+      .string()
+      .superRefine((uri, ctx) => {
+        const problem = mongoUriProblem(uri);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({ description: 'mongodb:// or mongodb+srv:// URI of the source deployment (a replica set or sharded cluster).' }),
+    include: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['*'])
+      .meta({ description: 'Namespaces captured: `db.coll` patterns, `*` matches any run of characters.', defaultMeans: 'every namespace is captured' }),
+    exclude: z.array(z.string().min(1)).default([]).meta({ description: 'Namespaces left out, even when include matches them; same patterns.' }),
+    batchSize: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'Change events per batch read from the change stream.' }),
+    pollWaitMs: durationMs.default(1000).meta({ description: 'How long one read of the change stream waits for events (maxAwaitTimeMS).' }),
+    copyBatchSize: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'Documents per batch of the initial copy.' }),
+  })
+  .superRefine((m, ctx) => {
+    // A pattern both included and excluded: the two options contradict each other.
+    m.exclude.forEach((p, i) => {
+      if (m.include.includes(p)) ctx.addIssue({ code: 'custom', path: ['exclude', i], message: `${JSON.stringify(p)} is also an include pattern: include and exclude contradict each other` });
+    });
+  })
+  .meta({ description: 'The captured source deployment.' });
 
-export const kafkaConfigSchema = z.strictObject({
-  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
-  /** Default: rewind.<sourceId>.events */
-  topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'Kafka topic names use letters, digits, ".", "_" and "-"').optional(),
-  /** Consumer group of the archiver. Default: rewind-archiver.<sourceId> */
-  groupId: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  /** How long the topic keeps records; the archiver must never lag behind more. */
-  retentionMs: durationMs.default(7 * DAY),
-  replicationFactor: z.number().int().min(1).optional(),
-  maxMessageBytes: byteSize.default(64 * 1024 * 1024),
-  /** The archiver's consumer-group session: how long a crashed archiver holds its partition before a new one takes over. */
-  sessionTimeoutMs: durationMs.default(30_000),
-});
+export const kafkaConfigSchema = z
+  .strictObject({
+    brokers: z
+      .array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'))
+      .min(1)
+      .meta({ description: 'Kafka bootstrap brokers, host:port each.' }),
+    topic: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'Kafka topic names use letters, digits, ".", "_" and "-"')
+      .optional()
+      .meta({ description: 'The topic of the event log (one partition: one total order).', defaultMeans: 'rewind.<sourceId>.events' }),
+    groupId: z.string().min(1).optional().meta({ description: 'Consumer group of the archiver.', defaultMeans: 'rewind-archiver.<sourceId>' }),
+    clientId: z.string().min(1).optional().meta({ description: 'Kafka client id, as the brokers log it.', defaultMeans: 'rewind-collector (collect), rewind-archiver (archive)' }),
+    retentionMs: durationMs.default(7 * DAY).meta({
+      description: 'How long the topic keeps records (set when rewind creates the topic). The archiver must never fall further behind.',
+      defaultMeans: 'the topic keeps 7 days of events; an archiver that falls further behind loses the events Kafka deleted',
+    }),
+    replicationFactor: z.number().int().min(1).optional().meta({ description: 'Replicas of the topic when rewind creates it.', defaultMeans: '3, or the number of brokers when fewer' }),
+    maxMessageBytes: byteSize.default(64 * 1024 * 1024).meta({ description: 'Largest message the topic accepts (max.message.bytes, set when rewind creates the topic).' }),
+    sessionTimeoutMs: durationMs.default(30_000).meta({
+      description: 'The archiver\'s consumer-group session: how long a crashed archiver holds its partition before a new one takes over.',
+    }),
+  })
+  .meta({ description: 'The Kafka event log, between `rewind collect` and `rewind archive`.' });
 
-export const compactionConfigSchema = z.strictObject({
-  /** Compact when the newest base snapshot is older than this; null: not by time. */
-  everyMs: durationMs.nullable().default(DAY),
-  /** Compact after this many archived events; null: not by volume. */
-  afterEvents: z.number().int().min(1).nullable().default(1_000_000),
-  /** Parent folder of compaction's sorted runs (default: the OS temp folder). */
-  tempDir: z.string().min(1).optional(),
-});
+export const compactionConfigSchema = z
+  .strictObject({
+    everyMs: durationMs.nullable().default(DAY).meta({
+      description: 'Compact into a new base snapshot when the newest one is older than this; null: never by time.',
+      defaultMeans: 'a new base snapshot every day (or sooner, by afterEvents)',
+    }),
+    afterEvents: z.number().int().min(1).nullable().default(1_000_000).meta({
+      description: 'Compact into a new base snapshot after this many archived events; null: never by volume.',
+      defaultMeans: 'a new base snapshot after every million events (or sooner, by everyMs)',
+    }),
+    tempDir: z.string().min(1).optional().meta({ description: "Parent folder of compaction's sorted runs.", defaultMeans: 'the OS temp folder' }),
+  })
+  .meta({ description: 'Compaction: folding segments into a new base snapshot, so a restore replays fewer events.' });
 
-export const retentionConfigSchema = z.strictObject({
-  /** Restorable window kept; null keeps everything. */
-  windowMs: durationMs.nullable().default(null),
-});
+export const retentionConfigSchema = z
+  .strictObject({
+    windowMs: durationMs.nullable().default(null).meta({
+      description: 'The restorable window kept: older snapshots and the segments only they need are deleted. null keeps everything.',
+      defaultMeans: 'nothing is ever deleted: the archive keeps everything forever and grows without bound',
+    }),
+  })
+  .meta({ description: 'Retention: what the archive deletes as it ages.' });
+
+const compactionMemoryBytes = byteSize
+  .default(256 * 1024 * 1024)
+  .meta({ description: "Memory budget of compaction's sorted runs; beyond it they spill to compaction.tempDir." });
 
 const common = {
-  sourceId: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/, 'letters, digits, ".", "_" and "-"').default('default'),
-  logLevel: logLevel.default('info'),
+  sourceId: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,100}$/, 'letters, digits, ".", "_" and "-"')
+    .default('default')
+    .meta({ description: 'Name of the captured source. An archive belongs to one source; it names the default Kafka topic and group.' }),
+  logLevel: logLevel.default('info').meta({ description: 'Level of the JSON log lines on stdout (pino).' }),
 };
 
 export const upConfigSchema = z.strictObject({
@@ -66,7 +107,7 @@ export const upConfigSchema = z.strictObject({
   mongo: mongoSourceConfigSchema,
   archive: archiveConfigSchema,
   compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
-  compactionMemoryBytes: byteSize.default(256 * 1024 * 1024),
+  compactionMemoryBytes,
   retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
 });
 
@@ -74,8 +115,7 @@ export const collectConfigSchema = z.strictObject({
   ...common,
   mongo: mongoSourceConfigSchema,
   kafka: kafkaConfigSchema,
-  /** The collector's resume point (written after each acknowledged publish). */
-  stateFile: z.string().min(1),
+  stateFile: z.string().min(1).meta({ description: "The collector's resume point, a local file written after every publish the brokers acknowledged." }),
 });
 
 export const archiveRunConfigSchema = z.strictObject({
@@ -83,7 +123,7 @@ export const archiveRunConfigSchema = z.strictObject({
   kafka: kafkaConfigSchema,
   archive: archiveConfigSchema,
   compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
-  compactionMemoryBytes: byteSize.default(256 * 1024 * 1024),
+  compactionMemoryBytes,
   retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
 });
 

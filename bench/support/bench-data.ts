@@ -3,7 +3,7 @@
  * documents generated from their index (so nothing big is held) and an
  * archive of them with a segment of updates to fold.
  */
-import { Double, Int32, Long } from 'bson';
+import { Double, Int32, Long } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { position } from '../../contracts/index.js';
 import { RawEvents } from '../../test/e2e/restore/raw-events.js';

@@ -4,9 +4,10 @@
  * acknowledged write) and inserted with unordered insertMany into empty
  * collections of the same server, alternately.
  */
-import { deserialize, serialize } from 'bson';
+import { deserialize, serialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
-import { MongoClient } from 'mongodb';
+import { BSON, MongoClient } from 'mongodb';
+import { documentForDriver } from '../../services/restore/driver-document.js';
 import { EXACT_BSON } from '../../contracts/index.js';
 import { openStateAt } from '../../services/restore/archive-state.js';
 import { runRestore } from '../../services/restore/restore-job.js';
@@ -22,6 +23,31 @@ export interface RateRun {
   /** Best round of each, seconds. */
   restoreSeconds: number;
   baselineSeconds: number;
+  /**
+   * Of the restore's work, the part that turns the archive's bytes into values for the driver
+   * (documentForDriver) and the driver's serializing them back to bytes, measured over the same documents
+   * in this process: the cost of the driver having no way to write a document given as bytes.
+   */
+  decodeSeconds: number;
+  encodeSeconds: number;
+}
+
+/** Best of three: decode every document's bytes for the driver, then the driver's own serialize of those values. */
+function codecSeconds(count: number): { decodeSeconds: number; encodeSeconds: number } {
+  const bytes = Array.from({ length: count }, (_, i) => serialize(finalBenchDocument(i)));
+  let decodeSeconds = Infinity;
+  let encodeSeconds = Infinity;
+  for (let round = 0; round < 3; round++) {
+    let t = performance.now();
+    const values = bytes.map((b) => documentForDriver(b));
+    decodeSeconds = Math.min(decodeSeconds, (performance.now() - t) / 1000);
+    t = performance.now();
+    let n = 0;
+    for (const v of values) n += BSON.serialize(v).length;
+    encodeSeconds = Math.min(encodeSeconds, (performance.now() - t) / 1000);
+    if (n === 0) throw new Error('nothing serialized');
+  }
+  return { decodeSeconds, encodeSeconds };
 }
 
 export async function restoreRate(ctx: BenchContext, count: number, heap: string, batchSize: number): Promise<RateRun> {
@@ -81,7 +107,9 @@ export async function restoreRate(ctx: BenchContext, count: number, heap: string
     for (const [what, runs] of [['restore', restored], ['insertMany', baseline]] as const) ctx.log(`${what}: ${count} docs in ${runs.map((r) => r.toFixed(2)).join(' s, ')} s`);
 
     await db.dropDatabase();
-    return { server: server.description, restoreSeconds: Math.min(...restored), baselineSeconds: Math.min(...baseline) };
+    const codec = codecSeconds(count);
+    ctx.log(`decode for the driver ${codec.decodeSeconds.toFixed(2)} s, driver serialize ${codec.encodeSeconds.toFixed(2)} s (${count} docs)`);
+    return { server: server.description, restoreSeconds: Math.min(...restored), baselineSeconds: Math.min(...baseline), ...codec };
   } finally {
     await client.close();
     await archive.remove();

@@ -29,13 +29,19 @@ const cacheDir = process.env.REWIND_TEST_SERVERS_CACHE || join(here, '.cache');
 const manifestPath = join(cacheDir, 'manifest.json');
 const MIN_JAVA = 17;
 
-/** The servers, each resolved by its own pom; `versionProperty` names the pom property holding its version. */
+/**
+ * The servers, each resolved by its own pom; `versionProperty` names the pom property holding its version.
+ * `tools`: artifacts of the same pom, at the same version, that the manifest names by their jar (the harness
+ * and benchmarks look them up there instead of guessing file names).
+ */
 const servers = [
   {
     name: 'kafka',
     pom: join(here, 'kafka', 'pom.xml'),
     versionProperty: 'kafka.version',
     launcher: join(here, 'kafka', 'ExitWithParent.java'),
+    // ProducerPerformance, the second baseline of bench/capture.ts.
+    tools: ['kafka-tools'],
   },
   {
     name: 'mongo-java-server',
@@ -99,6 +105,17 @@ async function readMarker(dir) {
 
 async function jarCount(dir) {
   return (await readdir(dir)).filter((file) => file.endsWith('.jar')).length;
+}
+
+/** `{ artifact: jar path }` for the server's tools found in its folder; a missing one is left out (its user says so). */
+async function toolJars(server, version, dir) {
+  const files = new Set(await readdir(dir));
+  const tools = {};
+  for (const artifact of server.tools ?? []) {
+    const jar = `${artifact}-${version}.jar`;
+    if (files.has(jar)) tools[artifact] = join(dir, jar);
+  }
+  return server.tools ? { tools } : {};
 }
 
 /** Resolves one server's jars into a fresh folder, then moves it into place, so a half-done copy is never used. */
@@ -192,7 +209,7 @@ async function main() {
     const marker = await readMarker(dir);
     if (marker?.pomSha256 === facts.pomSha256) {
       say(`${server.name} ${facts.version}: cached (${await jarCount(dir)} jars in ${dir})`);
-      manifest.servers[server.name] = { ...entry, ...(await compileLauncher(server, dir)) };
+      manifest.servers[server.name] = { ...entry, ...(await toolJars(server, facts.version, dir)), ...(await compileLauncher(server, dir)) };
       continue;
     }
     if (!mavenChecked) {
@@ -212,7 +229,7 @@ async function main() {
     try {
       await resolveJars(server, facts, dir);
       say(`${server.name} ${facts.version}: installed ${await jarCount(dir)} jars in ${((Date.now() - begun) / 1000).toFixed(1)} s`);
-      manifest.servers[server.name] = { ...entry, ...(await compileLauncher(server, dir)) };
+      manifest.servers[server.name] = { ...entry, ...(await toolJars(server, facts.version, dir)), ...(await compileLauncher(server, dir)) };
     } catch (error) {
       failed = true;
       const detail = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n') || String(error);

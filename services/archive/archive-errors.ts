@@ -5,6 +5,7 @@
  * retry can help: a corrupt file stays corrupt, a busy lock or a flaky disk
  * may not.
  */
+import { isRetryableIo } from './io-errors.js';
 
 /** Context carried by each code; `path` is relative to the archive root, `location` is where it really is. */
 export interface ArchiveErrorContexts {
@@ -23,8 +24,9 @@ export interface ArchiveErrorContexts {
   SNAPSHOT_OUT_OF_ORDER: { path: string; ns: string; duplicate: boolean };
   CATALOG_NOT_FOUND: { path: string; location: string };
   CATALOG_INVALID: { path: string; location: string; field: string; detail: string };
+  CATALOG_CHECKSUM_MISMATCH: { path: string; location: string; generation: number; expected: string | null; actual: string; sums: string };
   CATALOG_CONFLICT: { path: string; location: string; detail: string };
-  CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string };
+  CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string; detail?: string };
   CATALOG_LEASE_LOST: { path: string; location: string; detail: string };
   ARCHIVE_LOCATION_INVALID: { location: string; reason: string };
   ARCHIVE_ACCESS_DENIED: { location: string; operation: string };
@@ -106,13 +108,20 @@ const SPECS: { [C in ArchiveErrorCode]: CodeSpec<C> } = {
     retryable: false,
     message: (c) => `${c.location}: invalid catalog at ${c.field || '(root)'}: ${c.detail}`,
   },
+  CATALOG_CHECKSUM_MISMATCH: {
+    retryable: false,
+    message: (c) =>
+      c.expected === null
+        ? `${c.location}: generation ${c.generation} has no checksum in ${c.sums}; the catalog was changed outside rewind and is refused`
+        : `${c.location}: sha256 is ${c.actual}, ${c.sums} says ${c.expected} for generation ${c.generation}; the catalog was changed outside rewind and is refused (catalog.prev.json holds the generation before)`,
+  },
   CATALOG_CONFLICT: {
     retryable: false,
     message: (c) => `${c.location}: ${c.detail}`,
   },
   CATALOG_LOCKED: {
     retryable: true,
-    message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})`,
+    message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})${c.detail ? `; ${c.detail}` : ''}`,
   },
   CATALOG_LEASE_LOST: {
     retryable: false,
@@ -162,14 +171,16 @@ export class ArchiveError<C extends ArchiveErrorCode = ArchiveErrorCode> extends
   readonly context: Readonly<ArchiveErrorContexts[C]>;
   readonly retryable: boolean;
 
-  constructor(code: C, context: ArchiveErrorContexts[C], options?: { cause?: unknown }) {
+  /** `retryable` overrides the code's default where the case decides it (a lock on another host, an I/O error's errno). */
+  constructor(code: C, context: ArchiveErrorContexts[C], options?: { cause?: unknown; retryable?: boolean }) {
     const spec = SPECS[code] as CodeSpec<C>;
     const causeText = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
-    super(`${code}: ${spec.message(context)}${causeText}`, options);
+    super(`${code}: ${spec.message(context)}${causeText}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ArchiveError';
     this.code = code;
     this.context = Object.freeze({ ...context });
-    this.retryable = spec.retryable;
+    // An I/O failure is retryable by its errno: a full disk may be freed, a path that is not a folder stays one.
+    this.retryable = options?.retryable ?? (code === 'ARCHIVE_IO_FAILED' && options?.cause !== undefined ? isRetryableIo(options.cause) : spec.retryable);
   }
 }
 

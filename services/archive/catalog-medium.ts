@@ -5,7 +5,10 @@
  * (fs-catalog-medium.ts); an object store keeps one create-only object per
  * generation under a leased lock object (s3-catalog-medium.ts).
  */
-import type { Catalog } from '../../contracts/index.js';
+import type { Catalog } from '../../contracts/catalog.js';
+
+/** Whether the catalog read matched its checksum, or predates checksums (or its medium keeps none). */
+export type CatalogIntegrity = 'verified' | 'no-checksum';
 
 export interface CatalogText {
   text: string;
@@ -34,12 +37,19 @@ export interface CatalogMedium {
   /** The committed catalog (`current`) or the one before it (`previous`); null when there is none. */
   read(which: 'current' | 'previous'): Promise<CatalogText | null>;
   /**
+   * Holds what read() returned against the checksum kept for `generation`
+   * (the generation the text itself names): CATALOG_CHECKSUM_MISMATCH when
+   * they differ, 'no-checksum' when the medium has none for it.
+   */
+  verify(found: CatalogText, generation: number): Promise<CatalogIntegrity>;
+  /**
    * Makes `next` the committed catalog; `text` is its serialized form and
-   * `previous` the catalog it replaces (null for the first). Called only while
+   * `previous` the catalog it replaces with the exact text it was read as
+   * (null for the first). Called only while
    * the lock is held. A medium that can tell another writer got there first
    * throws CATALOG_CONFLICT and overwrites nothing.
    */
-  commit(next: Catalog, text: string, previous: Catalog | null): Promise<void>;
+  commit(next: Catalog, text: string, previous: { catalog: Catalog; text: string } | null): Promise<void>;
   /** Removes leftovers of writers that crashed mid-commit; called while the lock is held. */
   cleanup(): Promise<void>;
 }

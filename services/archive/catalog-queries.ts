@@ -1,6 +1,8 @@
 /** Read-only questions about a catalog: the restorable window, which segments cover a range. */
-import { comparePositions, maxPosition, parsePosition } from '../../contracts/index.js';
-import type { Catalog, Position, RestorableWindow, SegmentEntry } from '../../contracts/index.js';
+// The contracts modules themselves, not their index: `rewind status` loads this, and the index brings avsc.
+import { comparePositions, maxPosition, parsePosition } from '../../contracts/position.js';
+import type { Position } from '../../contracts/position.js';
+import type { Catalog, RestorableWindow, SegmentEntry } from '../../contracts/catalog.js';
 
 /**
  * [oldest snapshot, latest durable position]: nothing can be restored before

@@ -4,15 +4,31 @@
  * updates inside this process queue up, and the medium's lock refuses a
  * second writing process (a lock file in a folder, a leased lock object on
  * S3: catalog-medium.ts).
+ *
+ * The catalog is protected as the files it lists are: the medium holds a
+ * checksum of each generation's bytes apart from the catalog (in a folder,
+ * catalog.sums.json: fs-catalog-medium.ts), and a catalog whose bytes do not
+ * match the sum of its own generation is refused (CATALOG_CHECKSUM_MISMATCH):
+ * a hand-edited durable position no longer invents restorable time. An
+ * archive written before the sums existed reads as before until its next
+ * update adds them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/index.js';
-import type { Catalog } from '../../contracts/index.js';
+// The contracts module itself, not its index: `rewind status` loads this, and the index brings avsc.
+import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/catalog.js';
+import type { Catalog } from '../../contracts/catalog.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
-import type { CatalogMedium } from './catalog-medium.js';
-import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, FsCatalogMedium } from './fs-catalog-medium.js';
+import type { CatalogIntegrity, CatalogMedium, CatalogText } from './catalog-medium.js';
+import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE, FsCatalogMedium } from './fs-catalog-medium.js';
 
-export { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE };
+export { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE };
+export type { CatalogIntegrity };
+
+interface RawCatalog {
+  catalog: Catalog;
+  found: CatalogText;
+  integrity: CatalogIntegrity;
+}
 
 export interface CatalogStoreOptions {
   /** How long update() waits for another process's lock before CATALOG_LOCKED. */
@@ -61,14 +77,30 @@ export class CatalogStore {
     return this.medium.location;
   }
 
-  /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet. */
+  /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet, CATALOG_CHECKSUM_MISMATCH when it was changed outside rewind. */
   async read(): Promise<Catalog> {
-    return this.readText('current');
+    return (await this.readRaw('current')).catalog;
+  }
+
+  /** The committed catalog, or null when the archive has none yet (a capture starting fresh). */
+  async readIfExists(): Promise<Catalog | null> {
+    try {
+      return await this.read();
+    } catch (err) {
+      if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
+  /** The committed catalog and whether its checksum verified it (`rewind verify` reports it). */
+  async readChecked(): Promise<{ catalog: Catalog; integrity: CatalogIntegrity }> {
+    const { catalog, integrity } = await this.readRaw('current');
+    return { catalog, integrity };
   }
 
   /** The catalog kept before the last update, if any. */
   async readPrevious(): Promise<Catalog> {
-    return this.readText('previous');
+    return (await this.readRaw('previous')).catalog;
   }
 
   async exists(): Promise<boolean> {
@@ -127,7 +159,7 @@ export class CatalogStore {
     return this.serialized(() =>
       this.withLock(async () => {
         // Read inside the lock: another process may have committed since our last read.
-        const current = await this.read();
+        const { catalog: current, found: currentText } = await this.readRaw('current');
         const draft = structuredClone(current);
         const returned = await fn(draft);
         const next = { ...(returned ?? draft) };
@@ -154,7 +186,7 @@ export class CatalogStore {
             detail: 'an update cannot change sourceId',
           });
         }
-        await this.commit(checked.data, current);
+        await this.commit(checked.data, { catalog: current, text: currentText.text });
         return checked.data;
       }),
     );
@@ -175,17 +207,21 @@ export class CatalogStore {
     });
   }
 
-  private async commit(next: Catalog, previous: Catalog | null): Promise<void> {
+  /** `previous` is the catalog replaced, with the exact text it was read as (its checksum is of those bytes). */
+  private async commit(next: Catalog, previous: { catalog: Catalog; text: string } | null): Promise<void> {
     await this.medium.commit(next, `${JSON.stringify(next, null, 2)}\n`, previous);
   }
 
-  private async readText(which: 'current' | 'previous'): Promise<Catalog> {
+  private async readRaw(which: 'current' | 'previous'): Promise<RawCatalog> {
     const found = await this.medium.read(which);
     if (!found) {
       const path = which === 'current' ? CATALOG_FILE : CATALOG_PREVIOUS_FILE;
       throw new ArchiveError('CATALOG_NOT_FOUND', { path, location: this.medium.locationOf(which) });
     }
-    return parseCatalog(found.text, found.path, found.location);
+    // Validated first, so a damaged file names its bad field; then held against its sum.
+    const catalog = parseCatalog(found.text, found.path, found.location);
+    const integrity = await this.medium.verify(found, catalog.generation);
+    return { catalog, found, integrity };
   }
 
   /** Runs tasks of this process one after another. */
@@ -203,7 +239,7 @@ export class CatalogStore {
         await this.medium.lock.acquire();
         break;
       } catch (err) {
-        if (!isArchiveError(err, 'CATALOG_LOCKED') || Date.now() >= deadline) throw err;
+        if (!isArchiveError(err, 'CATALOG_LOCKED') || !err.retryable || Date.now() >= deadline) throw err;
         await sleep(20 + Math.random() * 30);
       }
     }

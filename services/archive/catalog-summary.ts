@@ -1,6 +1,7 @@
 /** A catalog reduced to what an operator asks first: the window, the snapshots, the segments, the gaps. */
-import { comparePositions, describePosition, parsePosition } from '../../contracts/index.js';
-import type { Catalog, Gap } from '../../contracts/index.js';
+// The contracts modules themselves, not their index: `rewind status` loads this, and the index brings avsc.
+import { comparePositions, describePosition, parsePosition } from '../../contracts/position.js';
+import type { Catalog, Gap } from '../../contracts/catalog.js';
 import { restorableWindow } from './catalog-queries.js';
 
 export interface PositionView {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,7 +157,9 @@ describe('a crash in the middle of a catalog update leaves a readable catalog', 
       expect(await exited).toBe('SIGKILL');
 
       const store = new CatalogStore(dir);
-      const catalog: Catalog = await store.read();
+      // Every state a kill leaves reads back and matches the checksum of its generation.
+      const { catalog, integrity } = await store.readChecked();
+      expect(integrity).toBe('verified');
       expect(catalogSchema.safeParse(catalog).success).toBe(true);
       expect(catalog.generation).toBeGreaterThan(lastGeneration);
       expect(catalog.segments).toHaveLength(catalog.generation);
@@ -168,7 +170,60 @@ describe('a crash in the middle of a catalog update leaves a readable catalog', 
     // The next update clears temp files that killed writes left behind.
     await new CatalogStore(dir).update(() => undefined);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual(['catalog.json', 'catalog.prev.json']);
+    expect((await readdir(dir)).sort()).toEqual(['catalog.json', 'catalog.prev.json', 'catalog.sums.json']);
+  });
+});
+
+describe('the catalog checksum', () => {
+  it('refuses a catalog changed outside rewind (a durable position with other digits), in read and update', async () => {
+    const store = new CatalogStore(dir);
+    await store.init('src');
+    await store.update((c) => void (c.durable = '1714564800.6.0'));
+    const file = join(dir, 'catalog.json');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('1714564800.6.0', '1714565700.6.0'));
+    const err = await store.read().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CATALOG_CHECKSUM_MISMATCH', retryable: false, context: { path: 'catalog.json', generation: 1 } });
+    expect((err as Error).message).toContain(`${file}: sha256 is`);
+    expect((err as Error).message).toContain('changed outside rewind');
+    await expect(store.update(() => undefined)).rejects.toMatchObject({ code: 'CATALOG_CHECKSUM_MISMATCH' });
+    // A changed generation number has no sum at all.
+    await writeFile(file, text.replace('"generation": 1', '"generation": 7'));
+    await expect(store.read()).rejects.toMatchObject({ code: 'CATALOG_CHECKSUM_MISMATCH', context: { expected: null } });
+    // Put back byte for byte, it reads again.
+    await writeFile(file, text);
+    expect((await store.readChecked()).integrity).toBe('verified');
+    expect((await store.readPrevious()).generation).toBe(0);
+  });
+
+  it('reads every state between the three writes of an update: sums written, catalog not yet', async () => {
+    const store = new CatalogStore(dir);
+    await store.init('src');
+    await store.update(() => undefined);
+    const sums = JSON.parse(await readFile(join(dir, 'catalog.sums.json'), 'utf8')) as { generations: Record<string, string> };
+    expect(Object.keys(sums.generations).sort()).toEqual(['0', '1']);
+    // A crash after the sums of generations 1 and 2 were written, before catalog.json became 2.
+    const cut = { version: 1, generations: { '1': sums.generations['1'], '2': 'f'.repeat(64) } };
+    await writeFile(join(dir, 'catalog.sums.json'), JSON.stringify(cut));
+    expect((await store.readChecked()).catalog.generation).toBe(1);
+    expect((await store.update(() => undefined)).generation).toBe(2);
+    expect((await store.readChecked()).integrity).toBe('verified');
+  });
+
+  it('an archive written before checksums reads as before, and its next update adds them', async () => {
+    const store = new CatalogStore(dir);
+    await store.init('src');
+    await rm(join(dir, 'catalog.sums.json'));
+    expect((await store.readChecked()).integrity).toBe('no-checksum');
+    await store.update(() => undefined);
+    expect((await store.readChecked()).integrity).toBe('verified');
+  });
+
+  it('an unreadable sums file is CATALOG_INVALID naming it', async () => {
+    const store = new CatalogStore(dir);
+    await store.init('src');
+    await writeFile(join(dir, 'catalog.sums.json'), 'garbage');
+    await expect(store.read()).rejects.toMatchObject({ code: 'CATALOG_INVALID', context: { path: 'catalog.sums.json' } });
   });
 });
 

@@ -96,12 +96,12 @@ describe('client-side encryption', () => {
     const store = withKeyring(new FsBlobStore(dir), keyring({ k1 }, 'k1'));
     const { segment, events } = await writeArchive(store);
     expect(await filesContaining(dir, MARKER)).toEqual([]);
-    // Every file there is either encrypted, a key envelope, or the catalog; and the catalog holds no key.
+    // Every file there is either encrypted, a key envelope, or the catalog (with its checksums); and the catalog holds no key.
     for (const f of await allFiles(dir)) {
       const bytes = await readFile(f);
       const rel = f.slice(dir.length + 1);
       if (rel.startsWith('segments/') || rel.startsWith('snapshots/')) expect(bytes.subarray(0, 8).equals(ENCRYPTED_MAGIC)).toBe(true);
-      else expect(rel).toMatch(/^(keys\/.+\/k1\.json|catalog(\.prev)?\.json)$/);
+      else expect(rel).toMatch(/^(keys\/.+\/k1\.json|catalog(\.prev|\.sums)?\.json)$/);
     }
     const catalogText = await readFile(join(dir, 'catalog.json'), 'utf8');
     for (const secret of [k1.toString('base64'), k1.toString('hex')]) expect(catalogText).not.toContain(secret);

@@ -15,8 +15,8 @@ export { SnapshotNamespaceWriter, writeSnapshotNamespace, snapshotPartPath, SNAP
 export type { SnapshotWriterOptions } from './snapshot-writer.js';
 export { readSnapshotNamespace } from './snapshot-reader.js';
 export { namespaceName, splitNamespace, encodeNameForPath, decodeNameFromPath } from './namespaces.js';
-export { CatalogStore, parseCatalog, CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_LOCK_FILE } from './catalog-store.js';
-export type { CatalogStoreOptions, CatalogUpdate } from './catalog-store.js';
+export { CatalogStore, parseCatalog, CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_LOCK_FILE, CATALOG_SUMS_FILE } from './catalog-store.js';
+export type { CatalogIntegrity, CatalogStoreOptions, CatalogUpdate } from './catalog-store.js';
 export { restorableWindow, segmentsOverlapping } from './catalog-queries.js';
 export { summarizeCatalog } from './catalog-summary.js';
 export type { CatalogSummary, PositionView } from './catalog-summary.js';
@@ -38,3 +38,4 @@ export { KEYS_PREFIX, envelopePath, envelopeKeyIds, deleteFileAndEnvelopes } fro
 export { ENCRYPTED_MAGIC } from './file-cipher.js';
 export { rotateKeys } from './rotate-keys.js';
 export type { RotateReport } from './rotate-keys.js';
+export { errnoOf, isRetryableIo } from './io-errors.js';

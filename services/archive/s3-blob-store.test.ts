@@ -2,13 +2,14 @@
 // Central, or REWIND_TEST_S3_ENDPOINT): blob store, multipart, verified reads,
 // the catalog's generations and its single-writer rule, credentials and
 // addressing. Restarts of the server are in s3-restart.test.ts.
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
+import { currentOwner } from '../../contracts/process-owner.js';
 import { describeWith, s3TestClient, uniqueBucket } from '../../test/harness/index.js';
 import type { S3Server } from '../../test/harness/index.js';
 import {
@@ -131,6 +132,8 @@ describeWith('s3', 'S3 archive on a real S3-compatible server', (server: S3Serve
     const keys = async () =>
       ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/catalog/` }))).Contents ?? []).map((o) => o.Key).sort();
     expect(await keys()).toEqual([`${prefix}/catalog/000000000000.json`, `${prefix}/catalog/000000000001.json`]);
+    // No sums object on S3 (catalog.sums.json is the folder medium's): said plainly, not claimed verified.
+    expect((await a.readChecked()).integrity).toBe('no-checksum');
 
     // A second archiver on the same bucket and prefix: refused before it writes anything.
     const b = new CatalogStore(new S3CatalogMedium(store(prefix), { leaseMs: 5000 }), { lockWaitMs: 300 });
@@ -190,6 +193,20 @@ describeWith('s3', 'S3 archive on a real S3-compatible server', (server: S3Serve
     await b.acquire();
     expect((await b.update(() => undefined)).generation).toBe(2);
     await b.release();
+
+    // A holder whose pid is alive on this host but was started at another time (a reused pid, pid 1 of a
+    // restarted container): gone, taken over at once where /proc tells start times; else the lease must run out.
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: JSON.stringify({ pid: process.pid, host: hostname(), startTicks: '1', nonce: 'r', leaseMs: 600_000, renewedAt: '' }) }),
+    );
+    const reused = mk();
+    if (currentOwner().startTicks !== undefined) {
+      await reused.acquire();
+      await reused.release();
+    } else {
+      await expect(reused.acquire()).rejects.toMatchObject({ code: 'CATALOG_LOCKED' });
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey }));
+    }
 
     // A holder on another host: refused while its lease runs, taken over once it has expired.
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: JSON.stringify({ pid: 1, host: 'elsewhere', nonce: 'y', leaseMs, renewedAt: '' }) }));

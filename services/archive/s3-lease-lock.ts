@@ -16,18 +16,17 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { asProcessOwner, currentOwner, ownerLiveness } from '../../contracts/process-owner.js';
+import type { ProcessOwner } from '../../contracts/process-owner.js';
 import { ArchiveError } from './archive-errors.js';
 import type { CatalogLock } from './catalog-medium.js';
 import { isNotFound, isPreconditionFailed, withRetries } from './s3-client.js';
-import { isAlive } from './writer-lock.js';
 import type { S3BlobStore } from './s3-blob-store.js';
 
 export const S3_LOCK_OBJECT = 'catalog.lock';
 
-interface LeaseContent {
-  pid: number;
-  host: string;
+/** Its owner (pid, host, boot id, start time: contracts/process-owner.ts), so a crashed writer on this host is seen at once. */
+interface LeaseContent extends ProcessOwner {
   nonce: string;
   leaseMs: number;
   renewedAt: string;
@@ -73,7 +72,8 @@ export class S3LeaseLock implements CatalogLock {
       if (again !== null) return this.hold(mine, again);
       throw this.locked((await this.readHolder())?.content);
     }
-    const deadHere = holder.content.host === mine.host && !isAlive(holder.content.pid);
+    // A dead pid, a reused one (another start time) or another boot on this host: the lease need not run out.
+    const deadHere = holder.content.host === mine.host && ownerLiveness(holder.content) === 'gone';
     if (holder.ageMs <= holder.content.leaseMs && !deadHere) throw this.locked(holder.content);
     const taken = await this.put(mine, { IfMatch: holder.etag });
     if (taken === null) throw this.locked((await this.readHolder())?.content ?? holder.content);
@@ -134,7 +134,7 @@ export class S3LeaseLock implements CatalogLock {
   }
 
   private content(nonce: string): LeaseContent {
-    return { pid: process.pid, host: hostname(), nonce, leaseMs: this.leaseMs, renewedAt: new Date().toISOString() };
+    return { ...currentOwner(), nonce, leaseMs: this.leaseMs, renewedAt: new Date().toISOString() };
   }
 
   /** The new ETag, or null when the condition failed (someone else holds or took the lock). */
@@ -183,8 +183,7 @@ export class S3LeaseLock implements CatalogLock {
     try {
       const parsed = JSON.parse(text) as Partial<LeaseContent>;
       content = {
-        pid: typeof parsed.pid === 'number' ? parsed.pid : 0,
-        host: typeof parsed.host === 'string' ? parsed.host : 'unknown',
+        ...(asProcessOwner(parsed) ?? { pid: 0, host: 'unknown' }),
         nonce: typeof parsed.nonce === 'string' ? parsed.nonce : 'unreadable',
         leaseMs: typeof parsed.leaseMs === 'number' ? parsed.leaseMs : this.leaseMs,
         renewedAt: typeof parsed.renewedAt === 'string' ? parsed.renewedAt : '',

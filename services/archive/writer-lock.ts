@@ -1,47 +1,48 @@
 /**
  * A lock file that keeps a second process from writing the catalog at the
- * same time. Created with O_EXCL, it holds {pid, host, nonce}. A lock whose
- * pid is dead on this host is stale (its writer crashed) and is taken over;
- * a lock held on another host cannot be checked and is never taken.
+ * same time. Created with O_EXCL, it holds its owner (pid, host, boot id,
+ * process start time: contracts/process-owner.ts) and a nonce. A lock whose
+ * owner is gone is stale (its writer crashed) and is taken over: a dead pid,
+ * a pid reused by a process started at another time (pid 1 of a restarted
+ * container), or another boot. A lock held on another host cannot be checked
+ * and is never taken; the error says how to clear it.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { link, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { asProcessOwner, currentOwner, ownerLiveness } from '../../contracts/process-owner.js';
+import type { OwnerLiveness, ProcessOwner } from '../../contracts/process-owner.js';
 import { ArchiveError } from './archive-errors.js';
 import { fsyncDir } from './atomic-file.js';
 import { basename, dirname, join } from 'node:path';
 
-interface LockContent {
-  pid: number;
-  host: string;
+interface LockContent extends ProcessOwner {
   nonce: string;
 }
 
+/** A would-be holder's temp file lives for milliseconds (written, linked, removed): one older than this is a crash's leftover. */
+const TEMP_MAX_AGE_MS = 60_000;
+
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 
-/** Whether `pid` is a live process on this host (EPERM: alive, but someone else's). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+const UNREADABLE: LockContent = { pid: 0, host: '(unreadable lock)', nonce: 'unreadable' };
+
+function parseLock(text: string): LockContent {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return errno(err) === 'EPERM';
+    const parsed: unknown = JSON.parse(text);
+    const owner = asProcessOwner(parsed);
+    const nonce = (parsed as { nonce?: unknown } | null)?.nonce;
+    return owner && typeof nonce === 'string' ? { ...owner, nonce } : UNREADABLE;
+  } catch {
+    // Lock files are linked in whole, so unreadable content is damage, not a writer mid-way.
+    return UNREADABLE;
   }
 }
 
 async function readLock(file: string): Promise<LockContent | null> {
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<LockContent>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.nonce === 'string') {
-      return parsed as LockContent;
-    }
-    return { pid: 0, host: hostname(), nonce: 'unreadable' };
+    return parseLock(await readFile(file, 'utf8'));
   } catch (err) {
     if (errno(err) === 'ENOENT') return null;
-    // Lock files are linked in whole, so unreadable content is damage, not a writer mid-way.
-    if (err instanceof SyntaxError) return { pid: 0, host: hostname(), nonce: 'unreadable' };
     throw err;
   }
 }
@@ -64,7 +65,7 @@ export class WriterLock {
   /** Takes the lock or throws CATALOG_LOCKED (retryable) naming the holder. */
   async acquire(): Promise<void> {
     if (this.held) return;
-    const mine: LockContent = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') };
+    const mine: LockContent = { ...currentOwner(), nonce: randomBytes(8).toString('hex') };
     // The content is written to a temp file first and linked into place: link
     // fails if the lock exists, and a lock file is never seen half written.
     const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${mine.nonce}.tmp`);
@@ -81,14 +82,15 @@ export class WriterLock {
         }
         const holder = await readLock(this.file);
         if (!holder) continue; // released meanwhile
-        if (holder.host !== mine.host || isAlive(holder.pid)) throw this.locked(holder);
+        const liveness = ownerLiveness(holder);
+        if (liveness !== 'gone') throw this.locked(holder, liveness);
         await this.takeOverStale(holder);
       }
     } finally {
       await unlink(temp).catch(() => undefined);
     }
     const holder = await readLock(this.file);
-    throw this.locked(holder ?? { pid: 0, host: 'unknown', nonce: '' });
+    throw this.locked(holder ?? { pid: 0, host: 'unknown', nonce: '' }, 'alive');
   }
 
   /**
@@ -111,15 +113,22 @@ export class WriterLock {
     await unlink(aside).catch(() => undefined);
   }
 
-  /** Removes temp files of would-be holders that died between writing them and linking (pid in the name). */
+  /**
+   * Removes temp files of would-be holders that died between writing them and
+   * linking: their owner is gone, or they are older than any live one can be.
+   */
   async removeDeadTemps(): Promise<void> {
     const prefix = `.${basename(this.file)}.`;
-    const names = await readdir(dirname(this.file)).catch(() => [] as string[]);
+    const dir = dirname(this.file);
+    const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
-      const m = /^\.(?:.*)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
-      if (name.startsWith(prefix) && m && !isAlive(Number(m[1]))) {
-        await unlink(join(dirname(this.file), name)).catch(() => undefined);
-      }
+      if (!name.startsWith(prefix) || !/\.\d+\.[0-9a-f]+\.tmp$/.test(name)) continue;
+      const path = join(dir, name);
+      const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => null)]);
+      if (!info) continue;
+      const owner = parseLock(text);
+      const old = Date.now() - info.mtimeMs > TEMP_MAX_AGE_MS;
+      if (old || (owner !== UNREADABLE && ownerLiveness(owner) === 'gone')) await unlink(path).catch(() => undefined);
     }
   }
 
@@ -132,12 +141,21 @@ export class WriterLock {
     if (current && current.nonce === mine.nonce) await unlink(this.file).catch(() => undefined);
   }
 
-  private locked(holder: LockContent): ArchiveError {
-    return new ArchiveError('CATALOG_LOCKED', {
-      path: this.relativePath,
-      location: this.file,
-      holderPid: holder.pid,
-      holderHost: holder.host,
-    });
+  private locked(holder: LockContent, liveness: OwnerLiveness): ArchiveError {
+    const foreign = liveness === 'unknown';
+    return new ArchiveError(
+      'CATALOG_LOCKED',
+      {
+        path: this.relativePath,
+        location: this.file,
+        holderPid: holder.pid,
+        holderHost: holder.host,
+        detail: foreign
+          ? `that host is not this one (${currentOwner().host}), so whether it still runs cannot be checked from here: if no rewind process writes this archive there any more, remove ${this.file}`
+          : 'it is running; wait for it to finish or stop it',
+      },
+      // A live writer may finish; a lock of another host stays until someone removes it.
+      { retryable: !foreign },
+    );
   }
 }

@@ -1,38 +1,31 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize } from 'bson';
+import { deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comparePositions, parsePosition, position } from '../../contracts/index.js';
 import type { Catalog } from '../../contracts/index.js';
-import { CatalogStore, FsBlobStore, isArchiveError, readSegment, readSnapshotNamespace } from '../archive/index.js';
+import { CatalogStore, FsBlobStore, readSegment, readSnapshotNamespace } from '../archive/index.js';
 import { Collector } from '../collector/collector.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
 import type { ResumeStore } from '../collector/resume-store.js';
-import { RecordedChangeSource } from '../collector/testing/recorded-change-source.js';
+import { RecordedChangeSource, eventBytes } from '../collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../collector/testing/recorded-copy-source.js';
-import { syntheticStream } from '../collector/testing/synthetic-stream.js';
+import { syntheticEvents } from '../collector/testing/synthetic-stream.js';
 import { EmbeddedLog } from '../eventlog/embedded-log.js';
 import type { LogConsumer } from '../eventlog/event-log.js';
 import { Archiver } from './archiver.js';
 import type { CompactionPolicy } from './archiver-options.js';
 
-const silent = pino({ level: 'silent' });
+const silent = pino({ level: process.env.DEBUG_ARCHIVER ? 'debug' : 'silent' });
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function readCatalog(catalog: CatalogStore): Promise<Catalog | null> {
-  try {
-    return await catalog.read();
-  } catch (err) {
-    if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
-    throw err;
-  }
-}
+const readCatalog = (catalog: CatalogStore): Promise<Catalog | null> => catalog.readIfExists();
 
 /** collector + embedded log + archiver, as `rewind up` runs them, until `until` or the timeout. */
 async function runUp(
@@ -93,9 +86,13 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('archives every event exactly once, builds the base from the initial copy, and compacts after a volume of events', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 3000, perSecond: 500 });
-    const t0 = Date.now() + 100;
-    const source = new RecordedChangeSource(events, { batchSize: 200, availableAtMs: (i) => t0 + i * 0.5 });
+    const events = syntheticEvents({ events: 3000, perSecond: 500 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
+    // The release clock starts when the collector first looks (its fresh start takes "now" then), not when
+    // the test is set up: on a busy machine a fixed lead ran out before the stream opened.
+    let t0: number | undefined;
+    const source = new RecordedChangeSource(raws, { batchSize: 200, availableAtMs: (i) => (t0 ??= Date.now() + 100) + i * 0.5 });
     const last = lastPosition(events);
     const done = (c: Catalog | null) =>
       !!c?.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0 && c.snapshots.some((s) => s.kind === 'compaction');
@@ -143,9 +140,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('stops and restarts from the catalog without losing or repeating an event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 2000, perSecond: 400, seed: 7 });
+    const events = syntheticEvents({ events: 2000, perSecond: 400, seed: 7 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = () => new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
+    const source = () => new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
     const half = lastPosition(events.slice(0, 1000));
     await runUp(dir, source(), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     const last = lastPosition(events);
@@ -160,14 +159,16 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('records a lost resume point as a gap in the catalog and closes it with the next base snapshot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 2000, perSecond: 400, seed: 3 });
+    const events = syntheticEvents({ events: 2000, perSecond: 400, seed: 3 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
     const half = lastPosition(events.slice(0, 800));
-    const first = await runUp(dir, new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 }), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
+    const first = await runUp(dir, new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 }), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     const before = first.final.durable;
     // The oplog has moved past the saved point: the history up to event 1500 is gone.
     const last = lastPosition(events);
-    const lost = new RecordedChangeSource(events, { batchSize: 150, retainedFrom: 1500, availableAtMs: (i) => t0 + i * 0.5 });
+    const lost = new RecordedChangeSource(raws, { batchSize: 150, retainedFrom: 1500, availableAtMs: (i) => t0 + i * 0.5 });
     const { final } = await runUp(dir, lost, (c) => !!c?.gaps[0]?.to && !!c.durable && comparePositions(parsePosition(c.durable), position(last.high, last.low, 0)) >= 0);
     expect(final.gaps).toHaveLength(1);
     const gap = final.gaps[0];
@@ -182,9 +183,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('records a gap when a collector starts over past the archive without its resume point', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 1600, perSecond: 400, seed: 5 });
+    const events = syntheticEvents({ events: 1600, perSecond: 400, seed: 5 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = () => new RecordedChangeSource(events, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
+    const source = () => new RecordedChangeSource(raws, { batchSize: 150, availableAtMs: (i) => t0 + i * 0.5 });
     const half = lastPosition(events.slice(0, 600));
     const first = await runUp(dir, source(), (c) => !!c?.durable && comparePositions(parsePosition(c.durable), position(half.high, half.low, 0)) >= 0);
     await new Promise((r) => setTimeout(r, 400));
@@ -200,9 +203,11 @@ describe('archiver with the embedded log (rewind up)', () => {
   it('commits a log position only once every event before it is in a catalogued segment, with several rolls in flight', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-archiver-'));
     dirs.push(dir);
-    const events = syntheticStream({ events: 3000, perSecond: 500, seed: 11 });
+    const events = syntheticEvents({ events: 3000, perSecond: 500, seed: 11 });
+    // Bytes made before the clock starts: the stream's release schedule counts from t0.
+    const raws = eventBytes(events);
     const t0 = Date.now() + 100;
-    const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i * 0.4 });
+    const source = new RecordedChangeSource(raws, { batchSize: 100, availableAtMs: (i) => t0 + i * 0.4 });
     const catalog = new CatalogStore(dir);
     // Segment files take 300 ms to become durable, three times the roll age: rolls overlap.
     const store = new FsBlobStore(dir);

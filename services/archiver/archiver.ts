@@ -14,8 +14,8 @@
  * from an older point) are absorbed by position: the log is in one total
  * order, so an event at or before the last archived position is a duplicate.
  */
-import { INDEX_MAX, comparePositions, formatPosition, parsePosition, position } from '../../contracts/index.js';
-import type { Catalog, CollectionMetadata, Position, SegmentEntry } from '../../contracts/index.js';
+import { INDEX_MAX, compareDeployments, comparePositions, describeDeployment, formatPosition, isIdentifying, parsePosition, position } from '../../contracts/index.js';
+import type { Catalog, CollectionMetadata, DeploymentIdentity, Position, SegmentEntry } from '../../contracts/index.js';
 import { SegmentWriter, deleteFileAndEnvelopes, isArchiveError } from '../archive/index.js';
 import type { LogCursor } from '../eventlog/event-log.js';
 import type { Checkpoint, EventHead, LogRecord } from '../eventlog/log-record.js';
@@ -23,6 +23,7 @@ import type { ArchiverOptions } from './archiver-options.js';
 import { buildBase } from './base-builder.js';
 import { CopyBuilder } from './copy-builder.js';
 import { minCursor } from './cursor-order.js';
+import { discardUncatalogued, removeUnreferencedFiles } from './orphan-files.js';
 import { planRetention } from './retention.js';
 
 export type ArchiverState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
@@ -122,6 +123,9 @@ export class Archiver {
     await this.o.catalog.init(this.o.sourceId);
     await this.o.catalog.acquire();
     try {
+      // Files a failed catalog update or a kill left behind (the lock is ours: nobody else writes files now).
+      const orphans = await removeUnreferencedFiles(this.o.store, this.o.catalog);
+      if (orphans.length > 0) this.log.warn({ files: orphans }, 'removed archive files no catalog generation names (left by a failed or killed run)');
       const catalog = await this.o.catalog.read();
       this.committedDurable = catalog.durable ? parsePosition(catalog.durable) : null;
       this.committedToken = catalog.resumeToken !== undefined;
@@ -211,6 +215,8 @@ export class Archiver {
         return this.finishCopy(parsePosition(record.at));
       case 'gap':
         return this.recordGap(record.from, record.reason);
+      case 'source':
+        return this.recordDeployment(record.deployment);
     }
   }
 
@@ -343,7 +349,7 @@ export class Archiver {
   /** Commits a durable segment and the checkpoint it covers in one catalog update, then the log position `cursor`. */
   private async commitCatalog(entry: SegmentEntry | null, cp: Checkpoint | null, cursor: LogCursor | null): Promise<void> {
     if (entry || cp) {
-      await this.o.catalog.update((draft) => {
+      await this.updateOrDiscard(entry ? [entry.file.path] : [], (draft) => {
         if (entry) draft.segments.push(entry);
         if (cp) {
           const at = parsePosition(cp.durable);
@@ -395,7 +401,7 @@ export class Archiver {
       idSuffix: copy.copyId,
     });
     const metadata = this.copyMetadata;
-    await this.o.catalog.update((draft) => {
+    await this.updateOrDiscard(built.entry.namespaces.flatMap((n) => n.files.map((f) => f.path)), (draft) => {
       draft.snapshots.push(built.entry);
       const names = new Set(metadata.map((m) => m.ns));
       draft.collections = [...draft.collections.filter((c) => !names.has(c.ns)), ...metadata];
@@ -408,6 +414,31 @@ export class Archiver {
       { copyId: copy.copyId, snapshot: built.entry.id, position: built.entry.position, documents: copy.documents, eventsFolded: built.eventsApplied },
       'initial copy became the base snapshot',
     );
+  }
+
+  /**
+   * A catalog update that adds the files `paths`: when it fails (a full disk), the files it would have
+   * catalogued are removed again, so a failed roll leaves no orphan behind (and frees what it took).
+   */
+  private async updateOrDiscard(paths: readonly string[], fn: Parameters<ArchiverOptions['catalog']['update']>[0]): Promise<void> {
+    try {
+      await this.o.catalog.update(fn);
+    } catch (err) {
+      const removed = await discardUncatalogued(this.o.store, this.o.catalog, paths);
+      if (removed.length > 0) this.log.error({ files: removed, err }, 'catalog update failed: removed the files it would have catalogued');
+      throw err;
+    }
+  }
+
+  /** Records the source deployment's identity once (re-deliveries and restarts find it there). */
+  private async recordDeployment(identity: DeploymentIdentity): Promise<void> {
+    if (!isIdentifying(identity)) return;
+    const known = (await this.o.catalog.read()).deployments ?? [];
+    if (known.some((d) => compareDeployments(d.identity, identity) === 'same' || JSON.stringify(d.identity) === JSON.stringify(identity))) return;
+    await this.o.catalog.update((draft) => {
+      draft.deployments = [...(draft.deployments ?? []), { identity, firstSeenAt: new Date().toISOString() }];
+    });
+    this.log.info({ deployment: describeDeployment(identity) }, 'source deployment recorded in the catalog');
   }
 
   private async recordGap(from: string, reason: string): Promise<void> {
@@ -456,9 +487,10 @@ export class Archiver {
         ...(policy.tempDir ? { tempDir: policy.tempDir } : {}),
         onGap: 'throw',
       });
-      await this.o.catalog.update((draft) => {
-        draft.snapshots.push(built.entry);
-      });
+      await this.updateOrDiscard(
+        built.entry.namespaces.flatMap((n) => n.files.map((f) => f.path)),
+        (draft) => void draft.snapshots.push(built.entry),
+      );
       this.eventsSinceSnapshot = 0;
       this.stats.lastCompactionAt = new Date().toISOString();
       this.log.info({ snapshot: built.entry.id, position: built.entry.position, events: built.eventsApplied, ms: Date.now() - started, reason: byVolume ? 'volume' : 'schedule' }, 'compacted into a new base snapshot');

@@ -10,8 +10,9 @@
  */
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readWhole } from '../archive/index.js';
-import type { BlobStore } from '../archive/index.js';
+// The modules themselves, not the archive index: `rewind status` loads this and should load no more than it reads.
+import { readWhole } from '../archive/blob-store.js';
+import type { BlobStore } from '../archive/blob-store.js';
 
 export const STATUS_DIR = '.status';
 /** Refresh period of status objects on an object store. */
@@ -42,36 +43,76 @@ export async function writeProcessStatus(target: StatusTarget, status: ProcessSt
   await rename(temp, file);
 }
 
-export async function readProcessStatuses(target: StatusTarget): Promise<ProcessStatus[]> {
+const PROCESSES: ReadonlySet<string> = new Set(['up', 'collect', 'archive']);
+
+/** The status in `value`, or null when it is not one (a damaged or foreign file: `null`, an array, fields missing). */
+export function asProcessStatus(value: unknown): ProcessStatus | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.process !== 'string' || !PROCESSES.has(v.process) || typeof v.pid !== 'number') return null;
+  if (typeof v.startedAt !== 'string' || typeof v.updatedAt !== 'string' || Number.isNaN(Date.parse(v.updatedAt))) return null;
+  return value as ProcessStatus;
+}
+
+export interface ProcessStatusRead {
+  statuses: ProcessStatus[];
+  /** Status files that do not hold a status: named, so one bad file never hides the others. */
+  unreadable: { file: string; problem: string }[];
+}
+
+/** Sorts one status file's text into `read`. */
+function take(read: ProcessStatusRead, file: string, text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    read.unreadable.push({ file, problem: 'not JSON' });
+    return;
+  }
+  const status = asProcessStatus(parsed);
+  if (status) read.statuses.push(status);
+  else read.unreadable.push({ file, problem: 'not a process status (needs process, pid, startedAt, updatedAt)' });
+}
+
+export async function readProcessStatusFiles(target: StatusTarget): Promise<ProcessStatusRead> {
   if (typeof target !== 'string') return readStoreStatuses(target);
   const dir = target;
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return { statuses: [], unreadable: [] };
   }
-  const out: ProcessStatus[] = [];
+  const read: ProcessStatusRead = { statuses: [], unreadable: [] };
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const file = join(dir, name);
+    let text: string;
     try {
-      out.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as ProcessStatus);
+      text = await readFile(file, 'utf8');
     } catch {
-      // A file being replaced right now: the next read sees it.
+      continue; // replaced or removed right now: the next read sees it
     }
+    take(read, file, text);
   }
-  return out;
+  return read;
 }
 
-async function readStoreStatuses(store: BlobStore): Promise<ProcessStatus[]> {
-  const out: ProcessStatus[] = [];
-  for (const path of (await store.list(`${STATUS_DIR}/`).catch(() => [] as string[])).filter((n) => n.endsWith('.json'))) {
+export async function readProcessStatuses(target: StatusTarget): Promise<ProcessStatus[]> {
+  return (await readProcessStatusFiles(target)).statuses;
+}
+
+async function readStoreStatuses(store: BlobStore): Promise<ProcessStatusRead> {
+  const read: ProcessStatusRead = { statuses: [], unreadable: [] };
+  for (const path of (await store.list(`${STATUS_DIR}/`).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort()) {
+    let text: string;
     try {
-      out.push(JSON.parse((await readWhole(store, path)).toString('utf8')) as ProcessStatus);
+      text = (await readWhole(store, path)).toString('utf8');
     } catch {
-      // Removed or unreadable right now: the next read sees it.
+      continue; // removed or unreachable right now: the next read sees it
     }
+    take(read, store.locate(path), text);
   }
-  return out;
+  return read;
 }
 
 /** How often statuses are refreshed at `target`; a reader calls one stale after a few missed refreshes. */

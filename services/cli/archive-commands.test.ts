@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../contracts/index.js';
 import { CatalogStore, FsBlobStore, writeSegment, writeSnapshotNamespace } from '../archive/index.js';
 import { bsonBytes, makeEvent, tempDir } from '../archive/testing/samples.js';
+import { runRewind } from '../../test/e2e/restore/cli-runner.js';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.mjs', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -161,6 +162,35 @@ describe('rewind (child processes through bin/rewind.mjs)', () => {
     } finally {
       await writeFile(`${dir}/${seg}`, segBytes);
       await writeFile(`${dir}/${snapFile}`, snapBytes);
+    }
+  });
+});
+
+describe('rewind verify and the catalog checksum (in process)', () => {
+  const run = (...args: string[]) => runRewind(args, {});
+
+  it('reports the catalog matching its checksum, and refuses a catalog whose durable position was edited', async () => {
+    const ok = await run('verify', '--archive', dir, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ catalog: { generation: catalog.generation, checksum: 'verified' } });
+    expect((await run('verify', '--archive', dir)).stdout).toContain(`catalog generation ${catalog.generation}: matches its checksum`);
+    const file = `${dir}/catalog.json`;
+    const text = await readFile(file, 'utf8');
+    try {
+      // 15 minutes past the captured data: restore would have accepted targets in that invented range.
+      await writeFile(file, text.replace('"durable": "1714564800.6.0"', '"durable": "1714565700.6.0"'));
+      const bad = await run('verify', '--archive', dir);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('CATALOG_CHECKSUM_MISMATCH');
+      expect(bad.stderr).toContain('changed outside rewind');
+      const cat = await run('catalog', '--archive', dir, '--json');
+      expect(cat.code).toBe(1);
+      expect(JSON.parse(cat.stdout)).toMatchObject({ error: { code: 'CATALOG_CHECKSUM_MISMATCH', retryable: false } });
+      const restore = await run('restore', '--archive', dir, '--target', 'mongodb://127.0.0.1:1', '--to-position', '1714565000.1', '--json');
+      expect(restore.code).toBe(1);
+      expect(JSON.parse(restore.stdout)).toMatchObject({ error: { code: 'ARCHIVE_UNREADABLE', details: { archiveCode: 'CATALOG_CHECKSUM_MISMATCH' } } });
+    } finally {
+      await writeFile(file, text);
     }
   });
 });

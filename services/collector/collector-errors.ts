@@ -10,6 +10,8 @@ export interface CollectorErrorContexts {
   RESUME_POINT_LOST: { resumeFrom: string; detail: string };
   STATE_FILE_INVALID: { path: string; detail: string };
   EVENT_REJECTED: { eventId: string; detail: string };
+  SOURCE_PROTOCOL: { detail: string };
+  SOURCE_NO_CHANGE_STREAMS: { detail: string };
   COLLECTOR_STOPPED: Record<string, never>;
 }
 
@@ -31,6 +33,15 @@ const SPECS: { [C in CollectorErrorCode]: { retryable: boolean; message: (c: Col
   },
   STATE_FILE_INVALID: { retryable: false, message: (c) => `${c.path}: invalid collector state: ${c.detail}` },
   EVENT_REJECTED: { retryable: false, message: (c) => `change event ${c.eventId} cannot be captured: ${c.detail}` },
+  SOURCE_PROTOCOL: {
+    retryable: false,
+    message: (c) => `the source answered the change stream with something else than a cursor of change events: ${c.detail}`,
+  },
+  SOURCE_NO_CHANGE_STREAMS: {
+    retryable: false,
+    message: (c) =>
+      `the source refuses a change stream over the whole deployment (${c.detail}); rewind needs a MongoDB 6.0+ replica set or sharded cluster`,
+  },
   COLLECTOR_STOPPED: { retryable: false, message: () => 'the collector is stopped' },
 };
 

@@ -1,5 +1,5 @@
-import { Buffer } from 'node:buffer';
-import { Timestamp, serialize } from 'bson';
+import type { Buffer } from 'node:buffer';
+import { Timestamp, deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -32,8 +32,9 @@ class MemoryResumeStore implements ResumeStore {
 }
 
 /** A resume point just before the first recorded event, as if the collector had been running. */
-function pointBefore(events: readonly Document[]): ResumePoint {
-  const first = events.find((e) => e.clusterTime instanceof Timestamp)?.clusterTime as Timestamp;
+function pointBefore(events: readonly Buffer[]): ResumePoint {
+  const docs = events.map((e) => deserialize(e));
+  const first = docs.find((e) => e.clusterTime instanceof Timestamp)?.clusterTime as Timestamp;
   const before = new Timestamp({ t: first.high, i: (first.low >>> 0) - 1 });
   return { token: { _data: highWaterMarkToken(before)._data as string }, durable: `${first.high}.${(first.low >>> 0) - 1}.2147483647`, copyComplete: true };
 }
@@ -89,7 +90,7 @@ describe('collector over the documented corpus', () => {
   it('normalizes every fixture of every operation type, in position order, with its resume point', async () => {
     const ops = new Set<string>();
     for (const fixture of corpus) {
-      const whole = fixture.events.filter((e) => {
+      const whole = fixture.eventDocs.filter((e) => {
         const s = e.splitEvent as { fragment?: unknown; of?: unknown } | undefined;
         return !s || Number(s.fragment) === Number(s.of);
       });
@@ -97,7 +98,7 @@ describe('collector over the documented corpus', () => {
       const { records, store, collector } = await runCollector(source, new MemoryResumeStore(pointBefore(fixture.events)), caughtUp(whole.length));
       const events = eventsOf(records);
       expect(collector.state, fixture.name).toBe('stopped');
-      expect(events.map((e) => e.op), fixture.name).toEqual(whole.map((e) => String(e.operationType ?? fixture.events[0]?.operationType)));
+      expect(events.map((e) => e.op), fixture.name).toEqual(whole.map((e) => String(e.operationType ?? fixture.eventDocs[0]?.operationType)));
       expect(events.map((e) => e.id), fixture.name).toEqual(whole.map((e) => (e._id as { _data: string })._data));
       for (let i = 1; i < events.length; i++) {
         expect(comparePositions(pos(events[i - 1] as ChangeEvent), pos(events[i] as ChangeEvent)), fixture.name).toBeLessThan(0);
@@ -124,12 +125,12 @@ describe('collector over the documented corpus', () => {
       const events = eventsOf(records);
       expect(events).toHaveLength(1);
       const e = events[0] as ChangeEvent;
-      const last = fixture.events.at(-1) as Document;
+      const last = fixture.eventDocs.at(-1) as Document;
       expect(e.id).toBe((last._id as Document)._data);
-      if (fixture.after && e.fullDocument) expect(e.fullDocument.equals(Buffer.from(serialize(fixture.after)))).toBe(true);
+      if (fixture.afterBytes && e.fullDocument) expect(e.fullDocument.equals(fixture.afterBytes)).toBe(true);
       // No checkpoint between the fragments: resuming there would lose the first fragment.
       const checkpoints = records.filter((r) => r.kind === 'checkpoint');
-      for (const c of checkpoints) expect(c.kind === 'checkpoint' && c.checkpoint.resumeToken._data).not.toBe((fixture.events[0]?._id as Document)._data);
+      for (const c of checkpoints) expect(c.kind === 'checkpoint' && c.checkpoint.resumeToken._data).not.toBe((fixture.eventDocs[0]?._id as Document)._data);
     }
   });
 
@@ -150,7 +151,7 @@ describe('collector over the documented corpus', () => {
     const point = pointBefore(fixture.events);
     // The recorded oplog no longer holds the first event: the saved point fell off it.
     const source = new RecordedChangeSource(fixture.events, { batchSize: 10, retainedFrom: 1 });
-    const docs = (fixture.documentsAfter ?? []).map((d) => Buffer.from(serialize(d)));
+    const docs = fixture.documentsAfterBytes ?? [];
     const collections: RecordedCollection[] = [
       { ns: 'test.coll', options: {}, indexes: [{ v: { $numberInt: '2' }, key: { _id: { $numberInt: '1' } }, name: '_id_' }], documents: docs },
     ];

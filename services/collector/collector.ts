@@ -6,8 +6,8 @@
  * backoff when the source is unreachable.
  */
 import { randomUUID } from 'node:crypto';
-import { EJSON, Timestamp } from 'bson';
-import type { Document } from 'bson';
+import type { Buffer } from 'node:buffer';
+import { Timestamp } from '../../contracts/bson.js';
 import type { Logger } from 'pino';
 import { INDEX_MAX, comparePositions, formatPosition, parsePosition } from '../../contracts/index.js';
 import type { Position } from '../../contracts/index.js';
@@ -20,12 +20,12 @@ import { Lifecycle } from './lifecycle.js';
 import type { CollectorState } from './lifecycle.js';
 import { NamespaceFilter } from './namespace-filter.js';
 import type { NamespaceScope } from './namespace-filter.js';
-import { ChangeEventFields } from './change-event-fields.js';
-import { ChangeEventNormalizeError, normalizeChangeEventFields, reassembleSplitEvent } from './normalize-event.js';
+import { ChangeEventNormalizeError, normalizeChangeEvent, readRawChangeEvent, reassembleSplitEvent } from './normalize-event.js';
+import type { RawChangeEvent } from './raw-change-event.js';
 import { PositionAssigner } from './position-assigner.js';
 import { isRetryableSourceError } from './retryable-error.js';
 import type { ResumePoint, ResumeStore } from './resume-store.js';
-import { positionBefore, tokenClusterTime } from './resume-token.js';
+import { positionBefore, tokenClusterTime, tokenFromJson, tokenToJson } from './resume-token.js';
 import type { ChangeCursor, ChangeSource, CopySource, RawBatch, StreamStart } from './source-port.js';
 
 export interface CollectorOptions {
@@ -68,14 +68,6 @@ export function isHistoryLost(err: unknown): boolean {
 /** Batches handed to the log before the oldest must be acknowledged. */
 const MAX_INFLIGHT = 4;
 
-function ejson(doc: Document): Record<string, unknown> {
-  return EJSON.serialize(doc, { relaxed: false });
-}
-
-function tokenFromEjson(token: Record<string, unknown>): Document {
-  return EJSON.deserialize(token, { relaxed: false }) as Document;
-}
-
 export class Collector {
   private readonly o: Required<Omit<CollectorOptions, 'scope'>>;
   private readonly filter: NamespaceFilter;
@@ -102,7 +94,7 @@ export class Collector {
   private saveWaiting: { point: ResumePoint; done: Promise<void> } | null = null;
   private saveRunning: Promise<void> = Promise.resolve();
   private assigner: PositionAssigner | null = null;
-  private fragments: Document[] = [];
+  private fragments: RawChangeEvent[] = [];
   private lastCheckpointAt = 0;
   private lastEventWallTimeMs: number | null = null;
   private copyTask: Promise<void> | null = null;
@@ -213,7 +205,7 @@ export class Collector {
     let start: StreamStart;
     let fresh = false;
     if (this.point && typeof this.point.token._data === 'string') {
-      start = { kind: 'after', token: tokenFromEjson(this.point.token) };
+      start = { kind: 'after', token: tokenFromJson(this.point.token) };
     } else if (this.point) {
       // A point without a token (stopped before the first event or heartbeat): start at its cluster time again.
       const d = parsePosition(this.point.durable);
@@ -254,38 +246,42 @@ export class Collector {
     const assigner = this.assigner;
     if (!point || !assigner) throw new CollectorError('COLLECTOR_STOPPED', {});
     const records: LogRecord[] = [];
-    // The raw id of the last event; turned into extended JSON once per batch, not per event.
-    let lastId: Document | null = null;
+    // The last event's resume token (bytes); turned into extended JSON once per batch, not per event.
+    let lastToken: Buffer | null = null;
     let invalidated = false;
     for (const piece of batch.events) {
-      // Every top-level field read below and in normalize comes from this one pass (change-event-fields.ts).
-      let fields = new ChangeEventFields(piece);
-      if (fields.splitEvent !== undefined) {
-        this.fragments.push(piece);
-        const split = fields.splitEvent as { fragment?: unknown; of?: unknown };
-        if (Number(split.fragment) !== Number(split.of)) continue;
-        fields = new ChangeEventFields(reassembleSplitEvent(this.fragments));
+      // The event's top-level fields, located in its bytes in one pass; nothing is decoded (raw-change-event.ts).
+      let ev = readRawChangeEvent(piece);
+      const split = ev.splitEvent();
+      if (split !== undefined) {
+        this.fragments.push(ev);
+        if (split.fragment !== split.of) continue;
+        ev = reassembleSplitEvent(this.fragments);
         this.fragments = [];
       }
-      const ct: unknown = fields.clusterTime;
-      const id = fields._id as Document;
-      if (!(ct instanceof Timestamp)) {
-        throw new CollectorError('EVENT_REJECTED', { eventId: JSON.stringify(ejson(id ?? {})), detail: 'clusterTime is not a Timestamp' });
+      const ct = ev.timestamp('clusterTime');
+      if (!ct) {
+        let eventId = '(unknown)';
+        try {
+          eventId = ev.tokenData() ?? eventId;
+        } catch {
+          // keeps "(unknown)"
+        }
+        throw new CollectorError('EVENT_REJECTED', { eventId, detail: 'clusterTime is missing or not a timestamp' });
       }
       // Every event takes its index, captured or not, so numbering never depends on the scope.
-      const at = assigner.next(ct.high >>> 0, ct.low >>> 0);
-      lastId = id;
-      const ns = fields.ns as { db?: unknown; coll?: unknown } | undefined;
-      const db = typeof ns?.db === 'string' ? ns.db : '';
-      const coll = typeof ns?.coll === 'string' ? ns.coll : null;
-      const to = fields.to as { db?: unknown; coll?: unknown } | undefined;
+      const at = assigner.next(ct.seconds, ct.increment);
+      if (ev.type('_id') === 0x03) lastToken = ev.value('_id');
+      const op = ev.string('operationType');
+      const ns = ev.namespace('ns');
+      const to = op === 'rename' ? ev.namespace('to') : undefined;
       const captured =
-        fields.operationType === 'invalidate' ||
-        this.filter.captures(db, coll) ||
-        (typeof to?.db === 'string' && typeof to.coll === 'string' && this.filter.captures(to.db, to.coll));
+        op === 'invalidate' ||
+        this.filter.captures(ns?.db ?? '', ns?.coll ?? null) ||
+        (to?.db !== undefined && to.coll !== undefined && this.filter.captures(to.db, to.coll));
       if (!captured) continue;
       try {
-        const event = normalizeChangeEventFields(fields, { index: at.index, fullDocumentMode: 'whenAvailable' });
+        const event = normalizeChangeEvent(ev, { index: at.index, fullDocumentMode: 'whenAvailable' });
         records.push({ kind: 'event', event });
         // Kept as a number; status() formats it (a date string per event was a visible cost).
         if (event.wallTimeMs !== null) this.lastEventWallTimeMs = event.wallTimeMs;
@@ -293,19 +289,19 @@ export class Collector {
       } catch (err) {
         // DDL that changes no document or collection rewind restores (shardCollection, reshard…): logged, skipped.
         if (err instanceof ChangeEventNormalizeError && err.code === 'UNKNOWN_OPERATION_TYPE') {
-          this.log.warn({ eventId: err.eventId, op: fields.operationType, position: formatPosition(at) }, 'skipping an event type rewind does not capture');
+          this.log.warn({ eventId: err.eventId, op, position: formatPosition(at) }, 'skipping an event type rewind does not capture');
           continue;
         }
         throw err;
       }
       if (invalidated) break;
     }
-    let token: Record<string, unknown> | null = lastId ? ejson(lastId) : null;
+    let token: Record<string, unknown> | null = lastToken ? tokenToJson(lastToken) : null;
     // A split event still arriving: the last whole event is the resume point, not a fragment.
     if (this.fragments.length === 0 && batch.postBatchResumeToken && !invalidated) {
       const ts = tokenClusterTime(batch.postBatchResumeToken);
       if (ts) assigner.advanceTo(positionBefore(ts));
-      token = ejson(batch.postBatchResumeToken);
+      token = tokenToJson(batch.postBatchResumeToken);
     }
     const durable: Position = assigner.current;
     // The first token after a fresh start is worth a checkpoint even when no time passed: it is the resume point.

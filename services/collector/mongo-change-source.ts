@@ -1,20 +1,22 @@
 /**
- * The change source over the real driver: one `watch()` on the whole
+ * The change source over the real driver: one change stream over the whole
  * deployment, with expanded (DDL) events, post- and pre-images where the
  * collection has them enabled, and large events split into fragments on 7.0+.
- * The client must be created with promoteValues/promoteLongs/promoteBuffers
- * false and bsonRegExp true (mongoClientOptions), so that every BSON type
- * reaches the normalizer as itself. The driver resumes once by itself after a
- * resumable error (change streams specification); anything else reaches the
- * collector, which reconnects with backoff.
+ * Events are read as the server's bytes (raw-change-stream.ts says how and
+ * why); errors reach the collector, which resumes from its last acknowledged
+ * point with backoff, or records a gap when the history is lost.
  */
 import { MongoClient } from 'mongodb';
-import type { ChangeStream, ChangeStreamOptions, Document, MongoClientOptions, Timestamp } from 'mongodb';
+import type { ClientSession, Document, MongoClientOptions, Timestamp } from 'mongodb';
+import { EXACT_BSON } from '../../contracts/document-key.js';
+import { deserialize } from '../../contracts/bson.js';
+import { redactMongoUri } from '../../contracts/mongo-uri.js';
 import { CollectorError } from './collector-errors.js';
 import { connected, withUriPrecedence } from './mongo-connection.js';
-import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from './source-port.js';
+import { RawChangeStream } from './raw-change-stream.js';
+import type { ChangeCursor, ChangeSource, StreamStart } from './source-port.js';
 
-/** Driver settings that keep raw BSON types (and no implicit promotion) for lossless capture. */
+/** Driver settings that keep BSON types as themselves (no implicit promotion) wherever the driver does decode (replies' top level, metadata). */
 export const mongoClientOptions: MongoClientOptions = {
   promoteValues: false,
   promoteLongs: false,
@@ -29,13 +31,14 @@ export interface MongoChangeSourceOptions {
   batchSize?: number;
 }
 
-/** The user-visible form of a URI: never its password. */
+/** The user-visible form of a URI: never its password (contracts/mongo-uri.ts, also for raw `@` and `/` in it). */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^@/]*)@/, '//***@');
+  return redactMongoUri(uri);
 }
 
 export class MongoChangeSource implements ChangeSource {
   private serverVersion: number[] | null = null;
+  private sessions: boolean | null = null;
 
   constructor(
     readonly client: MongoClient,
@@ -61,6 +64,14 @@ export class MongoChangeSource implements ChangeSource {
     return version;
   }
 
+  /** Whether the server has logical sessions (the wire stand-in has none, and refuses an explicit one). */
+  private async hasSessions(): Promise<boolean> {
+    if (this.sessions !== null) return this.sessions;
+    const reply = await this.client.db('admin').command({ isMaster: 1 });
+    this.sessions = reply.logicalSessionTimeoutMinutes !== undefined && reply.logicalSessionTimeoutMinutes !== null;
+    return this.sessions;
+  }
+
   async currentClusterTime(): Promise<Timestamp> {
     const reply = await (await connected(this.client)).db('admin').command({ ping: 1 });
     const ts = (reply.operationTime ?? (reply.$clusterTime as Document | undefined)?.clusterTime) as Timestamp | undefined;
@@ -78,53 +89,29 @@ export class MongoChangeSource implements ChangeSource {
   async open(start: StreamStart): Promise<ChangeCursor> {
     await connected(this.client);
     const version = await this.version();
-    const pipeline: Document[] = [{ $match: { 'ns.db': { $nin: ['admin', 'local', 'config'] } } }];
-    // 7.0+: an event over 16 MiB (large pre/post images) comes in fragments instead of failing the stream.
-    if ((version[0] ?? 0) >= 7) pipeline.push({ $changeStreamSplitLargeEvent: {} });
-    const options: ChangeStreamOptions = {
+    const batchSize = this.options.batchSize ?? 1000;
+    const stage: Document = {
+      allChangesForCluster: true,
       showExpandedEvents: true,
       fullDocument: 'whenAvailable',
       fullDocumentBeforeChange: 'whenAvailable',
-      batchSize: this.options.batchSize ?? 1000,
-      ...(start.kind === 'after' ? { startAfter: start.token } : { startAtOperationTime: start.clusterTime }),
+      // A token is {_data: <hex string>}: decoding it changes nothing.
+      ...(start.kind === 'after' ? { startAfter: deserialize(start.token, EXACT_BSON) } : { startAtOperationTime: start.clusterTime }),
     };
-    return new MongoChangeCursor(this.client, pipeline, options, this.options.batchSize ?? 1000);
+    const pipeline: Document[] = [{ $changeStream: stage }, { $match: { 'ns.db': { $nin: ['admin', 'local', 'config'] } } }];
+    // 7.0+: an event over 16 MiB (large pre/post images) comes in fragments instead of failing the stream.
+    if ((version[0] ?? 0) >= 7) pipeline.push({ $changeStreamSplitLargeEvent: {} });
+    let session: ClientSession | undefined;
+    if (await this.hasSessions()) session = this.client.startSession({ causalConsistency: false });
+    try {
+      return await RawChangeStream.open({ client: this.client, db: 'admin', aggregate: 1, pipeline, batchSize, ...(session ? { session } : {}) });
+    } catch (err) {
+      await session?.endSession();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
     await this.client.close();
-  }
-}
-
-class MongoChangeCursor implements ChangeCursor {
-  private stream: ChangeStream | null = null;
-
-  constructor(
-    private readonly client: MongoClient,
-    private readonly pipeline: Document[],
-    private readonly options: ChangeStreamOptions,
-    private readonly maxEvents: number,
-  ) {}
-
-  async next(maxWaitMs: number): Promise<RawBatch> {
-    this.stream ??= this.client.watch(this.pipeline, { ...this.options, maxAwaitTimeMS: maxWaitMs });
-    const stream = this.stream;
-    const events: Document[] = [];
-    const first = await stream.tryNext();
-    if (first) {
-      events.push(first);
-      while (stream.bufferedCount() > 0 && events.length < this.maxEvents) {
-        const more = await stream.tryNext();
-        if (!more) break;
-        events.push(more);
-      }
-    }
-    // With the buffer empty, the driver's resume token is the batch's post-batch resume token.
-    const pbrt = stream.bufferedCount() === 0 ? (stream.resumeToken as Document | null) : null;
-    return { events, postBatchResumeToken: pbrt ?? null };
-  }
-
-  async close(): Promise<void> {
-    await this.stream?.close();
   }
 }

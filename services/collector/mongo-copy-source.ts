@@ -7,7 +7,7 @@
  */
 import { connected } from './mongo-connection.js';
 import { Buffer } from 'node:buffer';
-import { EJSON } from 'bson';
+import { EJSON } from '../../contracts/bson.js';
 import type { Document, MongoClient } from 'mongodb';
 import type { CopyCollection, CopySource } from './source-port.js';
 

@@ -1,9 +1,14 @@
 /**
  * Which namespaces are captured: include and exclude patterns over `db.coll`,
- * where `*` matches any run of characters (`shop.*`, `*.audit`, `shop.orders`).
- * MongoDB's own databases (admin, local, config) and `system.*` collections
- * are never captured: they are not user data and cannot be restored into.
+ * where `*` matches any run of characters (`shop.*`, `*.audit`, `shop.orders`),
+ * matched in linear time by contracts/namespace-pattern.ts (restore's `--ns`
+ * reads patterns the same way). MongoDB's own databases (admin, local, config)
+ * and `system.*` collections are never captured: they are not user data and
+ * cannot be restored into.
  */
+import { compileNamespacePattern, namespaceMatches } from '../../contracts/namespace-pattern.js';
+import type { NamespacePattern } from '../../contracts/namespace-pattern.js';
+
 const SYSTEM_DBS = new Set(['admin', 'local', 'config']);
 
 export interface NamespaceScope {
@@ -13,26 +18,21 @@ export interface NamespaceScope {
 
 export const CAPTURE_EVERYTHING: NamespaceScope = { include: ['*'], exclude: [] };
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 's');
-}
-
 export class NamespaceFilter {
-  private readonly include: RegExp[];
-  private readonly exclude: RegExp[];
-  private readonly includeDb: RegExp[];
+  private readonly include: NamespacePattern[];
+  private readonly exclude: NamespacePattern[];
+  private readonly includeDb: NamespacePattern[];
 
   constructor(scope: NamespaceScope = CAPTURE_EVERYTHING) {
-    this.include = scope.include.map(globToRegExp);
-    this.exclude = scope.exclude.map(globToRegExp);
+    this.include = scope.include.map(compileNamespacePattern);
+    this.exclude = scope.exclude.map(compileNamespacePattern);
     // A database-level event (dropDatabase) concerns every collection of the db: keep it when any include may match there.
-    this.includeDb = scope.include.map((p) => globToRegExp(p.includes('.') ? p.slice(0, p.indexOf('.')) : p));
+    this.includeDb = scope.include.map((p) => compileNamespacePattern(p.includes('.') ? p.slice(0, p.indexOf('.')) : p));
   }
 
   /** Whether any collection of this database may be captured (the copy skips the others entirely). */
   capturesDb(db: string): boolean {
-    return !SYSTEM_DBS.has(db) && db !== '' && this.includeDb.some((r) => r.test(db));
+    return !SYSTEM_DBS.has(db) && db !== '' && this.includeDb.some((p) => namespaceMatches(p, db));
   }
 
   /** `coll` null: a database-level event. */
@@ -49,9 +49,9 @@ export class NamespaceFilter {
 
   private decide(db: string, coll: string | null): boolean {
     if (SYSTEM_DBS.has(db) || db === '') return false;
-    if (coll === null) return this.includeDb.some((r) => r.test(db));
+    if (coll === null) return this.includeDb.some((p) => namespaceMatches(p, db));
     if (coll.startsWith('system.')) return false;
     const ns = `${db}.${coll}`;
-    return this.include.some((r) => r.test(ns)) && !this.exclude.some((r) => r.test(ns));
+    return this.include.some((p) => namespaceMatches(p, ns)) && !this.exclude.some((p) => namespaceMatches(p, ns));
   }
 }

@@ -1,18 +1,20 @@
 /**
- * Raw change stream document → the ChangeEvent contract (contracts/avro/change-event.ts).
+ * A change event's BSON bytes, as the server sent them → the ChangeEvent
+ * contract (contracts/avro/change-event.ts).
  *
- * Input: what the driver hands over when configured with `promoteValues: false,
- * promoteLongs: false, promoteBuffers: false, bsonRegExp: true`, so numbers are
- * still Int32 / Double / Long objects. Every document-valued field is written
- * back to BSON bytes with bson's serializer, which keeps field order and those
- * types, so the bytes are the server's bytes. Pure: no I/O, no clock.
+ * The fields the collector needs are read from the bytes (raw-change-event.ts);
+ * every document (documentKey, fullDocument, the pre-image, updatedFields,
+ * lsid, the resume token…) is kept as the very sub-range of the server's bytes,
+ * so nothing is decoded and encoded again: field order (digit-only names too)
+ * and every type survive byte for byte. Pure: no I/O, no clock.
  */
-import { Binary, Long, Timestamp, serialize } from 'bson';
-import type { Document } from 'bson';
+import { Buffer } from 'node:buffer';
 import type { ChangeEvent, NamespaceRecord, OperationType, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { OPERATION_TYPES } from '../../contracts/avro/change-event.js';
+import { forEachElement, stringValue, utf8At } from '../../contracts/bson-elements.js';
 import { INDEX_MAX } from '../../contracts/position.js';
-import { ChangeEventFields } from './change-event-fields.js';
+import { BSON, RawChangeEvent, RawEventFormatError, integerAt, subFields } from './raw-change-event.js';
+import type { EventField } from './raw-change-event.js';
 
 export type FullDocumentMode = 'default' | 'updateLookup' | 'whenAvailable' | 'required';
 
@@ -53,42 +55,19 @@ export class ChangeEventNormalizeError extends Error {
 
 const OPS: ReadonlySet<string> = new Set(OPERATION_TYPES);
 
-function isPlainDocument(v: unknown): v is Document {
-  if (typeof v !== 'object' || v === null) return false;
-  // Nearly every document is an object literal: answered from its prototype, without reading a field it does
-  // not have (slow where documents of many shapes pass). One that carries its own `_bsontype` is refused by
-  // bson's serializer instead.
-  if (Object.getPrototypeOf(v) === Object.prototype) return true;
-  return !Array.isArray(v) && (v as { _bsontype?: unknown })._bsontype === undefined;
+const TYPE_NAMES: Record<number, string> = {
+  0x01: 'a double', 0x02: 'a string', 0x03: 'a document', 0x04: 'an array', 0x05: 'a binary', 0x07: 'an ObjectId', 0x08: 'a boolean',
+  0x09: 'a date', 0x0a: 'null', 0x10: 'an int32', 0x11: 'a timestamp', 0x12: 'an int64', 0x13: 'a decimal',
+};
+
+function typeName(type: number): string {
+  return TYPE_NAMES[type] ?? `BSON type 0x${type.toString(16)}`;
 }
 
-/** The resume token's _data, given the event's _id. */
-function tokenIdOfId(id: unknown): string {
-  if (isPlainDocument(id) && typeof id._data === 'string') return id._data;
-  return '(unknown)';
-}
-
-function tokenIdOf(raw: unknown): string {
-  return isPlainDocument(raw) ? tokenIdOfId(raw._id) : '(unknown)';
-}
-
-/** Numbers arrive as Int32 / Double / Long objects or plain numbers; all are read the same way. */
-function integerOf(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (v instanceof Long) return v.toNumber();
-  if (typeof v === 'object' && v !== null && '_bsontype' in v) {
-    const t = (v as { _bsontype: string })._bsontype;
-    if (t === 'Int32' || t === 'Double') {
-      const n = (v as unknown as { value: number }).value;
-      return Number.isInteger(n) ? n : undefined;
-    }
-  }
-  return undefined;
-}
-
+/** Reads one event's fields, wording every refusal with the event's id and the field. */
 class Reader {
   constructor(
-    readonly raw: Document,
+    readonly ev: RawChangeEvent,
     readonly id: string,
   ) {}
 
@@ -96,115 +75,114 @@ class Reader {
     throw new ChangeEventNormalizeError('MALFORMED_CHANGE_EVENT', this.id, field, reason, cause);
   }
 
-  bytes(field: string, v: unknown): Buffer | null {
-    if (v === undefined || v === null) return null;
-    if (!isPlainDocument(v)) this.fail(field, 'is not a document');
+  /** A document field as the server's bytes; null when absent or null. */
+  bytes(field: EventField): Buffer | null {
+    const type = this.ev.type(field);
+    if (type === 0 || type === BSON.null) return null;
+    if (type !== BSON.document) this.fail(field, `is ${typeName(type)}, not a document`);
+    return this.ev.value(field);
+  }
+
+  namespace(field: 'ns' | 'to', collRequired: boolean): NamespaceRecord {
+    let ns: { db: string | undefined; coll: string | undefined } | undefined;
     try {
-      // bson hands back a fresh Buffer on Node (a plain Uint8Array elsewhere): view it, do not copy it.
-      const bytes = serialize(v);
-      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      ns = this.ev.namespace(field);
     } catch (cause) {
-      return this.fail(field, 'cannot be serialized to BSON', cause);
+      return this.fail(field, 'is not well-formed BSON', cause);
+    }
+    if (!ns || ns.db === undefined) return this.fail(field, 'must be a document with a string db');
+    if (ns.coll === undefined && this.hasField(field, 'coll')) this.fail(`${field}.coll`, 'is not a string');
+    if (collRequired && ns.coll === undefined) this.fail(`${field}.coll`, 'is missing');
+    return { db: ns.db, coll: ns.coll ?? null };
+  }
+
+  /** Whether the sub-document `field` has an element `name` (of any type). */
+  hasField(field: EventField, name: string): boolean {
+    return this.sub(field).has(name);
+  }
+
+  sub(field: EventField): Map<string, [number, number]> {
+    try {
+      return this.ev.subFields(field) ?? this.fail(field, 'is not a document');
+    } catch (cause) {
+      if (cause instanceof ChangeEventNormalizeError) throw cause;
+      return this.fail(field, 'is not well-formed BSON', cause);
     }
   }
-
-  namespace(field: string, v: unknown, collRequired: boolean): NamespaceRecord {
-    if (!isPlainDocument(v) || typeof v.db !== 'string') return this.fail(field, 'must be a document with a string db');
-    if (v.coll !== undefined && typeof v.coll !== 'string') this.fail(`${field}.coll`, 'is not a string');
-    if (collRequired && typeof v.coll !== 'string') this.fail(`${field}.coll`, 'is missing');
-    return { db: v.db, coll: typeof v.coll === 'string' ? v.coll : null };
-  }
-}
-
-const BSON_STRING = 0x02;
-const DATA_KEY = Buffer.from('_data\0', 'latin1');
-
-/**
- * A resume token as bson would serialize it, when it is the server's shape `{ _data: <string> }` (every
- * event has one; null otherwise): one string element, written here. A serialize call costs a Set, frames,
- * a key array and two Buffers besides the bytes, about as much as the event's other documents.
- */
-function tokenBytes(id: Document): Buffer | null {
-  let data: unknown;
-  for (const key in id) {
-    if (key !== '_data') return null;
-    data = id[key];
-  }
-  if (typeof data !== 'string') return null;
-  const length = Buffer.byteLength(data, 'utf8');
-  // int32 size, type, "_data\0", int32 string size (with its zero), the string, its zero, the document's zero.
-  const out = Buffer.allocUnsafe(4 + 1 + DATA_KEY.length + 4 + length + 1 + 1);
-  out.writeInt32LE(out.length, 0);
-  out[4] = BSON_STRING;
-  DATA_KEY.copy(out, 5);
-  let at = 5 + DATA_KEY.length;
-  out.writeInt32LE(length + 1, at);
-  at += 4;
-  out.write(data, at, length, 'utf8');
-  out[at + length] = 0;
-  out[at + length + 1] = 0;
-  return out;
 }
 
 const COLLECTION_OPS: ReadonlySet<string> = new Set(['insert', 'update', 'replace', 'delete', 'drop', 'rename', 'create', 'createIndexes', 'dropIndexes', 'modify']);
 
-export function normalizeChangeEvent(raw: unknown, ctx: NormalizeContext): ChangeEvent {
-  return normalizeChangeEventFields(new ChangeEventFields(raw), ctx);
+/** Locates the fields of an event's bytes; a document that is not well-formed BSON is refused as malformed. */
+export function readRawChangeEvent(bytes: Uint8Array): RawChangeEvent {
+  try {
+    return RawChangeEvent.read(bytes);
+  } catch (cause) {
+    if (cause instanceof RawEventFormatError) throw new ChangeEventNormalizeError('MALFORMED_CHANGE_EVENT', '(unknown)', '(event)', cause.message, cause);
+    throw cause;
+  }
 }
 
-/** normalizeChangeEvent over fields already gathered (the collector reads some of them first). */
-export function normalizeChangeEventFields(fields: ChangeEventFields, ctx: NormalizeContext): ChangeEvent {
-  const raw = fields.raw;
-  if (!isPlainDocument(raw)) throw new ChangeEventNormalizeError('MALFORMED_CHANGE_EVENT', '(unknown)', '(event)', 'is not a document');
-  const id = tokenIdOfId(fields._id);
-  const r: Reader = new Reader(raw, id);
-  if (id === '(unknown)') r.fail('_id._data', 'is missing (the resume token is the event id)');
-  if (fields.splitEvent !== undefined) r.fail('splitEvent', 'is a fragment: reassemble the fragments with reassembleSplitEvent first');
+/** One change event's bytes (or its fields, already located) → the normalized event. */
+export function normalizeChangeEvent(raw: Uint8Array | RawChangeEvent, ctx: NormalizeContext): ChangeEvent {
+  const ev = raw instanceof RawChangeEvent ? raw : readRawChangeEvent(raw);
+  let tokenId: string | undefined;
+  try {
+    tokenId = ev.tokenData();
+  } catch {
+    tokenId = undefined;
+  }
+  const id = tokenId ?? '(unknown)';
+  const r: Reader = new Reader(ev, id);
+  if (tokenId === undefined) r.fail('_id._data', 'is missing (the resume token is the event id)');
+  if (ev.type('splitEvent') !== 0) r.fail('splitEvent', 'is a fragment: reassemble the fragments with reassembleSplitEvent first');
 
-  const op: unknown = fields.operationType;
-  if (typeof op !== 'string') r.fail('operationType', 'is missing');
+  const op = ev.string('operationType');
+  if (op === undefined) r.fail('operationType', ev.type('operationType') === 0 ? 'is missing' : 'is not a string');
   if (!OPS.has(op)) {
     throw new ChangeEventNormalizeError('UNKNOWN_OPERATION_TYPE', id, 'operationType', `${JSON.stringify(op)} is not one of ${OPERATION_TYPES.join(', ')}`);
   }
   if (!Number.isInteger(ctx.index) || ctx.index < 0 || ctx.index > INDEX_MAX) r.fail('index', `${ctx.index} is not a valid index`);
 
-  const ct: unknown = fields.clusterTime;
-  if (!(ct instanceof Timestamp)) r.fail('clusterTime', 'is not a Timestamp');
+  const ct = ev.timestamp('clusterTime');
+  if (!ct) r.fail('clusterTime', ev.type('clusterTime') === 0 ? 'is missing' : `is ${typeName(ev.type('clusterTime'))}, not a timestamp`);
   let wallTimeMs: number | null = null;
-  const wallTime: unknown = fields.wallTime;
-  if (wallTime !== undefined && wallTime !== null) {
-    if (!(wallTime instanceof Date) || Number.isNaN(wallTime.getTime())) r.fail('wallTime', 'is not a date');
-    wallTimeMs = wallTime.getTime();
+  const wallType = ev.type('wallTime');
+  if (wallType !== 0 && wallType !== BSON.null) {
+    if (wallType !== BSON.date) r.fail('wallTime', `is ${typeName(wallType)}, not a date`);
+    wallTimeMs = Number(ev.bytes.readBigInt64LE(ev.valueStart('wallTime')));
   }
 
   // invalidate carries no ns (the stream's namespace is gone); it changes no state.
-  const ns: NamespaceRecord =
-    op === 'invalidate' && fields.ns === undefined ? { db: '', coll: null } : r.namespace('ns', fields.ns, COLLECTION_OPS.has(op));
-  const to = op === 'rename' ? r.namespace('to', fields.to, true) : null;
+  const ns: NamespaceRecord = op === 'invalidate' && ev.type('ns') === 0 ? { db: '', coll: null } : r.namespace('ns', COLLECTION_OPS.has(op));
+  const to = op === 'rename' ? r.namespace('to', true) : null;
 
   let collectionUUID: Buffer | null = null;
-  const uuid: unknown = fields.collectionUUID;
-  if (uuid !== undefined && uuid !== null) {
-    if (!(uuid instanceof Binary)) r.fail('collectionUUID', 'is not a Binary');
-    collectionUUID = Buffer.from(uuid.buffer);
+  const uuidType = ev.type('collectionUUID');
+  if (uuidType !== 0 && uuidType !== BSON.null) {
+    if (uuidType !== BSON.binary) r.fail('collectionUUID', `is ${typeName(uuidType)}, not a binary`);
+    const at = ev.valueStart('collectionUUID');
+    // int32 length, subtype byte, then the bytes.
+    collectionUUID = Buffer.from(ev.bytes.subarray(at + 5, at + 5 + ev.bytes.readInt32LE(at)));
   }
 
-  const documentKey = r.bytes('documentKey', fields.documentKey);
+  const documentKey = r.bytes('documentKey');
   if ((op === 'insert' || op === 'update' || op === 'replace' || op === 'delete') && documentKey === null) r.fail('documentKey', 'is missing');
-  const fullDocument = r.bytes('fullDocument', fields.fullDocument);
+  const fullDocument = r.bytes('fullDocument');
   if ((op === 'insert' || op === 'replace') && fullDocument === null) r.fail('fullDocument', `is missing on a ${op} event`);
 
   let updateDescription: UpdateDescriptionRecord | null = null;
-  if (fields.updateDescription !== undefined && fields.updateDescription !== null) {
-    updateDescription = readUpdateDescription(r, fields.updateDescription);
+  const udType = ev.type('updateDescription');
+  if (udType !== 0 && udType !== BSON.null) {
+    updateDescription = readUpdateDescription(r);
   } else if (op === 'update' && fullDocument === null) {
     r.fail('updateDescription', 'is missing on an update without a post-image');
   }
 
   let txn: ChangeEvent['txn'] = null;
-  if (fields.lsid !== undefined || fields.txnNumber !== undefined) {
-    const lsid = r.bytes('lsid', fields.lsid);
-    const txnNumber = integerOf(fields.txnNumber);
+  if (ev.type('lsid') !== 0 || ev.type('txnNumber') !== 0) {
+    const lsid = r.bytes('lsid');
+    const txnNumber = integerAt(ev.bytes, ev.type('txnNumber'), ev.valueStart('txnNumber'));
     if (lsid === null) r.fail('lsid', 'is missing beside txnNumber');
     if (txnNumber === undefined) r.fail('txnNumber', 'is missing or not an integer beside lsid');
     txn = { lsid, txnNumber };
@@ -212,8 +190,8 @@ export function normalizeChangeEventFields(fields: ChangeEventFields, ctx: Norma
 
   return {
     id,
-    seconds: ct.high >>> 0,
-    increment: ct.low >>> 0,
+    seconds: ct.seconds,
+    increment: ct.increment,
     index: ctx.index,
     wallTimeMs,
     op: op as OperationType,
@@ -224,71 +202,101 @@ export function normalizeChangeEventFields(fields: ChangeEventFields, ctx: Norma
     fullDocument,
     // updateLookup fetches the current document at lookup time: a hint, never the state at the event.
     fullDocumentIsLookup: op === 'update' && fullDocument !== null && ctx.fullDocumentMode === 'updateLookup',
-    fullDocumentBeforeChange: r.bytes('fullDocumentBeforeChange', fields.fullDocumentBeforeChange),
+    fullDocumentBeforeChange: r.bytes('fullDocumentBeforeChange'),
     updateDescription,
-    operationDescription: r.bytes('operationDescription', fields.operationDescription),
+    operationDescription: r.bytes('operationDescription'),
     txn,
-    resumeToken: (tokenBytes(fields._id as Document) ?? r.bytes('_id', fields._id)) as Buffer,
+    resumeToken: r.bytes('_id') as Buffer,
   };
 }
 
-function readUpdateDescription(r: Reader, ud: unknown): UpdateDescriptionRecord {
-  if (!isPlainDocument(ud)) r.fail('updateDescription', 'is not a document');
-  const updatedFields = r.bytes('updateDescription.updatedFields', ud.updatedFields ?? {});
-  const removed: unknown = ud.removedFields ?? [];
-  if (!Array.isArray(removed) || removed.some((f) => typeof f !== 'string')) r.fail('updateDescription.removedFields', 'is not an array of strings');
-  const truncated: unknown = ud.truncatedArrays ?? [];
-  if (!Array.isArray(truncated)) r.fail('updateDescription.truncatedArrays', 'is not an array');
-  const truncatedArrays = (truncated as unknown[]).map((t, i) => {
-    const field = `updateDescription.truncatedArrays.${i}`;
-    if (!isPlainDocument(t) || typeof t.field !== 'string') return r.fail(field, 'needs a string field');
-    const newSize = integerOf(t.newSize);
-    if (newSize === undefined || newSize < 0 || newSize > 0x7fff_ffff) return r.fail(`${field}.newSize`, 'is not a non-negative integer');
-    return { field: t.field, newSize };
-  });
-  return {
-    updatedFields: updatedFields as Buffer,
-    removedFields: removed as string[],
-    truncatedArrays,
-    disambiguatedPaths: r.bytes('updateDescription.disambiguatedPaths', ud.disambiguatedPaths),
+function readUpdateDescription(r: Reader): UpdateDescriptionRecord {
+  const ev = r.ev;
+  const buf = ev.bytes;
+  const fields = r.sub('updateDescription');
+  const field = (name: string) => `updateDescription.${name}`;
+  const docAt = (name: string): Buffer | null => {
+    const f = fields.get(name);
+    if (!f || f[0] === BSON.null) return null;
+    if (f[0] !== BSON.document) r.fail(field(name), `is ${typeName(f[0])}, not a document`);
+    return buf.subarray(f[1], f[1] + buf.readInt32LE(f[1]));
   };
+  const elementsOf = (name: string): [number, number][] => {
+    const f = fields.get(name);
+    if (!f) return [];
+    if (f[0] !== BSON.array) r.fail(field(name), `is ${typeName(f[0])}, not an array`);
+    const out: [number, number][] = [];
+    forEachElement(buf, f[1], (type, _ns, _ne, valueStart) => out.push([type, valueStart]));
+    return out;
+  };
+  const updatedFields = docAt('updatedFields') ?? EMPTY_DOCUMENT;
+  const removedFields = elementsOf('removedFields').map(([type, at], i) =>
+    type === BSON.string ? stringValue(buf, at) : r.fail(`${field('removedFields')}.${i}`, `is ${typeName(type)}, not a string`),
+  );
+  const truncatedArrays = elementsOf('truncatedArrays').map(([type, at], i) => {
+    const name = `${field('truncatedArrays')}.${i}`;
+    if (type !== BSON.document) return r.fail(name, 'needs a string field');
+    const t = subFields(buf, at);
+    const f = t.get('field');
+    if (!f || f[0] !== BSON.string) return r.fail(name, 'needs a string field');
+    const size = t.get('newSize');
+    const newSize = size ? integerAt(buf, size[0], size[1]) : undefined;
+    if (newSize === undefined || newSize < 0 || newSize > 0x7fff_ffff) return r.fail(`${name}.newSize`, 'is not a non-negative integer');
+    return { field: stringValue(buf, f[1]), newSize };
+  });
+  return { updatedFields, removedFields, truncatedArrays, disambiguatedPaths: docAt('disambiguatedPaths') };
 }
+
+/** `{}` in BSON: an update that sets nothing still has an updatedFields document. */
+const EMPTY_DOCUMENT = Buffer.from([5, 0, 0, 0, 0]);
 
 /**
  * Reassembles the fragments of one $changeStreamSplitLargeEvent event. Each
  * fragment carries `splitEvent: { fragment, of }` and a share of the top-level
- * fields; merged in order 1..of they are the original event. The merged
- * event's _id is the last fragment's resume token: resuming after it resumes
- * after the whole event.
+ * fields; their elements, in order 1..of, are the original event's. The
+ * merged event's _id is the last fragment's resume token: resuming after it
+ * resumes after the whole event. Built from the fragments' element bytes,
+ * copied as they are.
  */
-export function reassembleSplitEvent(fragments: readonly Document[]): Document {
+export function reassembleSplitEvent(fragments: readonly RawChangeEvent[]): RawChangeEvent {
   const first = fragments[0];
-  const id = tokenIdOf(first);
+  let id = '(unknown)';
+  try {
+    id = first?.tokenData() ?? id;
+  } catch {
+    // the id stays unknown; the fragment checks below word the problem
+  }
   const fail: (field: string, reason: string) => never = (field, reason) => {
     throw new ChangeEventNormalizeError('BAD_SPLIT_EVENT', id, field, reason);
   };
   if (first === undefined) return fail('splitEvent', 'no fragments given');
-  const of = integerOf(isPlainDocument(first.splitEvent) ? first.splitEvent.of : undefined);
+  const split = (frag: RawChangeEvent) => frag.splitEvent() ?? { fragment: undefined, of: undefined };
+  const of = split(first).of;
   if (of === undefined || of < 1) return fail('splitEvent.of', 'is missing or not a positive integer');
   if (fragments.length !== of) return fail('splitEvent', `expected ${of} fragments, got ${fragments.length}`);
-  const merged: Document = {};
+  const merged = new Map<string, Buffer>();
   fragments.forEach((frag, i) => {
-    const split: unknown = frag.splitEvent;
-    const n = integerOf(isPlainDocument(split) ? split.fragment : undefined);
-    const fragOf = integerOf(isPlainDocument(split) ? split.of : undefined);
+    const { fragment: n, of: fragOf } = split(frag);
     if (n === undefined) fail(`fragment ${i + 1} splitEvent.fragment`, 'is missing');
     if (fragOf !== of) fail(`fragment ${n} splitEvent.of`, `is ${fragOf} where the first fragment says ${of}`);
     if (n !== i + 1) fail(`fragment ${n} splitEvent.fragment`, n < i + 1 ? 'is duplicated or out of order' : `arrived where fragment ${i + 1} was expected (missing or out of order)`);
-    for (const [k, v] of Object.entries(frag) as [string, unknown][]) {
-      if (k === 'splitEvent' || k === '_id') continue;
-      if (k in merged && !sameBson(merged[k], v)) fail(k, `appears in two fragments with different values`);
-      merged[k] = v;
-    }
+    forEachElement(frag.bytes, 0, (_type, nameStart, nameEnd, _valueStart, valueEnd) => {
+      const name = utf8At(frag.bytes, nameStart, nameEnd);
+      if (name === 'splitEvent' || name === '_id') return;
+      const element = frag.bytes.subarray(nameStart - 1, valueEnd);
+      const seen = merged.get(name);
+      if (seen !== undefined && !seen.equals(element)) fail(name, 'appears in two fragments with different values');
+      if (seen === undefined) merged.set(name, element);
+    });
   });
-  const last = fragments[fragments.length - 1] as Document;
-  return { _id: last._id as unknown, ...merged };
-}
-
-function sameBson(a: unknown, b: unknown): boolean {
-  return Buffer.from(serialize({ v: a })).equals(Buffer.from(serialize({ v: b })));
+  const last = fragments[fragments.length - 1] as RawChangeEvent;
+  if (last.type('_id') !== BSON.document) return fail('_id', 'the last fragment has no resume token');
+  const parts = [last.element('_id'), ...merged.values()];
+  const size = 4 + parts.reduce((n, p) => n + p.length, 0) + 1;
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let at = 4;
+  for (const p of parts) at += p.copy(out, at);
+  out[at] = 0;
+  return RawChangeEvent.read(out);
 }

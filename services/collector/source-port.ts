@@ -4,24 +4,26 @@
  * the real driver in production (mongo-change-source.ts, mongo-copy-source.ts).
  */
 import type { Buffer } from 'node:buffer';
-import type { Document, Timestamp } from 'bson';
+import type { Timestamp } from 'bson';
 
 /** Where a change stream starts. */
 export type StreamStart =
-  /** Resume right after this token (`startAfter`, which also accepts an invalidate's token). */
-  | { kind: 'after'; token: Document }
+  /** Resume right after this token, as BSON bytes (`startAfter`, which also accepts an invalidate's token). */
+  | { kind: 'after'; token: Buffer }
   /** Every event at or after this cluster time (`startAtOperationTime`). */
   | { kind: 'at'; clusterTime: Timestamp };
 
 export interface RawBatch {
-  /** Raw change stream documents in stream order (split-event fragments included, as the server sends them). */
-  events: Document[];
   /**
-   * The batch's post-batch resume token when the batch was consumed whole:
-   * the stream has seen everything up to it, even when nothing changed. null
-   * when more events are already buffered (the last event's _id is the point).
+   * The change events of one server batch in stream order, each as the BSON bytes the server sent
+   * (split-event fragments included): never decoded on the way (cursor-reply.ts).
    */
-  postBatchResumeToken: Document | null;
+  events: Buffer[];
+  /**
+   * The batch's post-batch resume token (BSON bytes): the stream has seen everything up to it, even when
+   * nothing changed. null when the server sent none (then the last event's _id is the point).
+   */
+  postBatchResumeToken: Buffer | null;
 }
 
 export interface ChangeCursor {

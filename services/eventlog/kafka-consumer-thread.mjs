@@ -1,5 +1,7 @@
-// Entry of the Kafka consumer's worker thread: sources are TypeScript, and a
-// worker does not inherit the main thread's tsx loader, so it registers its own.
+// Entry of the Kafka consumer's worker thread when rewind runs from its TypeScript
+// sources (vitest, tsx): a worker does not inherit the main thread's tsx
+// loader, so it registers its own. The compiled build starts
+// kafka-consumer-thread.js directly (see threadEntry in kafka-log.ts).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { deserialize, serialize } from 'bson';
+import { deserialize, serialize } from '../../contracts/bson.js';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterEach, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../contracts/index.js';

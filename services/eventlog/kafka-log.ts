@@ -37,6 +37,16 @@ export interface KafkaLogOptions {
   client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
 }
 
+/**
+ * A worker thread's entry beside this module. Compiled (dist/, the shipped
+ * build), the thread's own .js. Run from the TypeScript sources (vitest, tsx),
+ * a .mjs shim that registers tsx first, because a worker does not inherit the
+ * main thread's loader.
+ */
+export function threadEntry(name: 'kafka-producer-thread' | 'kafka-consumer-thread', moduleUrl: string = import.meta.url): URL {
+  return new URL(moduleUrl.endsWith('.ts') ? `./${name}.mjs` : `./${name}.js`, moduleUrl);
+}
+
 function client(options: KafkaLogOptions, role: string): Kafka {
   return kafkaClient(options, role, pinoSink(options.logger, role));
 }
@@ -93,7 +103,7 @@ export class KafkaLogProducer implements LogProducer {
       ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       ...(options.client === undefined ? {} : { client: options.client }),
     };
-    const worker = new Worker(new URL('./kafka-producer-thread.mjs', import.meta.url), { workerData: settings });
+    const worker = new Worker(threadEntry('kafka-producer-thread'), { workerData: settings });
     const self = new KafkaLogProducer(worker);
     const log = pinoSink(options.logger, 'collector');
     await new Promise<void>((resolve, reject) => {
@@ -221,7 +231,7 @@ export class KafkaLogConsumer implements LogConsumer {
       ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       ...(options.client === undefined ? {} : { client: options.client }),
     };
-    const worker = new Worker(new URL('./kafka-consumer-thread.mjs', import.meta.url), { workerData: settings });
+    const worker = new Worker(threadEntry('kafka-consumer-thread'), { workerData: settings });
     // The thread over-counts by at most a quarter of its limit, so it can never wait on bytes already taken.
     const self = new KafkaLogConsumer(worker, settings.maxPendingBytes / 4);
     const log = pinoSink(options.logger, 'archiver');

@@ -11,7 +11,7 @@
  * rewind itself uses one partition per source for a total order (see kafka-log.ts).
  */
 import { Buffer } from 'node:buffer';
-import { deserialize, serialize } from 'bson';
+import { deserialize, serialize } from '../../contracts/bson.js';
 import { changeEventType } from '../../contracts/index.js';
 import type { ChangeEvent } from '../../contracts/index.js';
 import { AvroSlabEncoder } from './avro-slab.js';

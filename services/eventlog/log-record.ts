@@ -6,7 +6,7 @@
  * opaque BSON bytes, resume tokens opaque canonical extended JSON.
  */
 import type { Buffer } from 'node:buffer';
-import type { ChangeEvent, CollectionMetadata } from '../../contracts/index.js';
+import type { ChangeEvent, CollectionMetadata, DeploymentIdentity } from '../../contracts/index.js';
 
 /**
  * Progress of the collector. Everything in the log before this record is the
@@ -49,7 +49,9 @@ export type LogRecord =
   /** The copy is complete; the stream had reached `at` when the last document was read. */
   | { kind: 'copy-end'; copyId: string; at: string }
   /** The change stream's history was lost after `from`: nothing between `from` and the next copy is known. */
-  | { kind: 'gap'; from: string; reason: string };
+  | { kind: 'gap'; from: string; reason: string }
+  /** What the source deployment says it is (its replica set or cluster id), sent when capture starts; the archiver records it in the catalog. */
+  | { kind: 'source'; deployment: DeploymentIdentity };
 
 export type LogRecordKind = LogRecord['kind'];
 
@@ -61,6 +63,8 @@ export const LOG_RECORD_KINDS: readonly LogRecordKind[] = [
   'copy-documents',
   'copy-end',
   'gap',
+  // Appended last: the Kafka producer thread sends kinds by their index here.
+  'source',
 ];
 
 /** Rough size in bytes, for batching and back-pressure (not an exact encoding size). */

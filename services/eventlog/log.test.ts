@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { serialize } from 'bson';
+import { serialize } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../contracts/index.js';
 import { EmbeddedLog } from './embedded-log.js';

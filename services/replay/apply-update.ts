@@ -11,21 +11,29 @@
  *   that) looks like a change in place: only a post-image gives its order.
  * - A dotted path walks documents and arrays. A numeric component indexes an
  *   array and names a field of a document (`a.0` on `{a: {0: x}}` is field
- *   "0"). `disambiguatedPaths` (showExpandedEvents) tells the exact components
- *   when field names contain dots or are numeric; it wins over splitting.
+ *   "0"). `disambiguatedPaths` (showExpandedEvents, 6.1+) tells the exact
+ *   components when field names contain dots or are numeric; it wins over
+ *   splitting, and a path it does not list is split at its dots.
+ * - Without disambiguatedPaths (6.0, or no showExpandedEvents) a field name
+ *   may contain a dot: a document field named "p.q" is what the path "p.q"
+ *   names, and a path whose parent is missing or not a container names a
+ *   field whose name is the rest of the path (resolve-paths has the rules).
  * - An index past an array's end pads with nulls, as mongod does.
  * - truncatedArrays shrinks an array to newSize before its element updates.
  * - removedFields drops document fields; an array element "removed" becomes
- *   null, which is what $unset does to an array element.
+ *   null, which is what $unset does to an array element. A removal below a
+ *   missing field, or past an array's end, changes nothing: it never creates
+ *   a parent document, nor pads an array.
  *
  * The new values are copied as BSON bytes from the event, never re-encoded.
  */
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
-import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, indexName, int32At, valueSize } from './bson-bytes.js';
+import { BSON_TYPE, BsonBytesError, EMPTY_DOCUMENT, documentStop, indexName, int32At, nameEnd, valueSize } from './bson-bytes.js';
 import { BsonWriter, copyOut } from './bson-writer.js';
+import { placeAgainstDocument } from './resolve-paths.js';
 import { SplicePlan, planSplice, writePlanned } from './splice-update.js';
 import { withCapacity } from './typed-array-capacity.js';
-import { UpdateApplyError, arrayIndex, compileUpdateDescription, sameBytes } from './update-paths.js';
+import { UpdateApplyError, arrayIndex, compileUpdateDescription, dottedChildPrefix, onlyRemovals, sameBytes } from './update-paths.js';
 import type { PathNode } from './update-paths.js';
 
 export { UpdateApplyError, compileUpdateDescription };
@@ -56,32 +64,40 @@ export function writeUpdated(out: BsonWriter, src: Uint8Array, start: number, ro
   else writePlanned(out, src, start);
 }
 
+/**
+ * Thrown by the general writer when the document may hold a field name with
+ * a dot that a path names (see PathNode.scanNames): the paths are placed
+ * against the document and the document is written again.
+ */
+const RESOLVE = new Error('paths to be placed against the document');
+
 /** The general writer: every update, every error worded. */
 export function writeGeneral(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): void {
-  resetItems();
+  const begin = out.pos;
   try {
-    writeDocument(out, src, start, root);
+    if (root.overlaps || !writeSplit(out, src, start, root)) {
+      out.pos = begin;
+      resetItems();
+      writeDocument(out, src, start, placeAgainstDocument(root, src, start));
+    }
   } catch (e) {
     if (e instanceof BsonBytesError) throw new UpdateApplyError(root.path, e.message);
     throw e;
   }
 }
 
-function documentStop(src: Uint8Array, start: number): number {
-  if (start + 5 > src.length) throw new BsonBytesError(`document at ${start} runs past the buffer`);
-  const size = int32At(src, start);
-  const stop = start + size - 1;
-  if (size < 5 || stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad document length ${size} at ${start}`);
-  return stop;
-}
-
-/** The end of the field name that starts at `from` (its NUL). */
-function nameEnd(src: Uint8Array, from: number, stop: number): number {
-  // Field names are short: a plain loop beats Buffer#indexOf, which crosses into C++.
-  let nul = from;
-  while (nul < stop && src[nul] !== 0) nul++;
-  if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${from - 1}`);
-  return nul;
+/** Writes with the paths split at their dots; false when they are to be placed against the document instead. */
+function writeSplit(out: BsonWriter, src: Uint8Array, start: number, root: PathNode): boolean {
+  resetItems();
+  try {
+    writeDocument(out, src, start, root);
+    return true;
+  } catch (e) {
+    if (e === RESOLVE) return false;
+    // Without disambiguatedPaths, a dotted path the document contradicts once split may name a dotted field.
+    if (e instanceof UpdateApplyError && root.scanNames) return false;
+    throw e;
+  }
 }
 
 function writeSet(out: BsonWriter, c: PathNode): void {
@@ -105,11 +121,12 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
   }
   for (let i = 0; i < count; i++) (children[i] as PathNode).seen = false;
   const lengthAt = out.reserveLength();
+  const scan = node.scanNames;
   let matched = 0;
   let runStart = start + 4;
   let at = runStart;
-  // Once every child has its field, the rest is copied in one piece, unread.
-  while (at < stop && matched < count) {
+  // Once every child has its field, the rest is copied in one piece, unread (unless its names must be read).
+  while (at < stop && (matched < count || scan)) {
     const type = src[at] as number;
     const nul = nameEnd(src, at + 1, stop);
     const valueStart = nul + 1;
@@ -124,11 +141,13 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
         break;
       }
     }
-    if (hit !== undefined && isMove(hit, src, type, valueStart, end)) {
+    if (hit === undefined) {
+      if (scan && dottedChildPrefix(node, src, at + 1, nameLength)) throw RESOLVE;
+    } else if (isMove(hit, src, type, valueStart, end)) {
       // The field leaves its place and is appended below, with the new fields.
       out.copy(src, runStart, at);
       runStart = end;
-    } else if (hit !== undefined) {
+    } else {
       if (hit.kind === 'index') throw new UpdateApplyError(hit.path, 'an array index where the document has a field');
       out.copy(src, runStart, at);
       runStart = end;
@@ -154,6 +173,9 @@ function writeDocument(out: BsonWriter, src: Uint8Array, start: number, node: Pa
       if (c.setType >= 0) {
         writeSet(out, c);
       } else if (c.childCount > 0) {
+        // A removal below a missing field changes nothing; a set below one names a field with a dot.
+        if (onlyRemovals(c)) continue;
+        if (scan) throw RESOLVE;
         out.header(BSON_TYPE.document, c.name, c.nameStart, c.nameLength);
         writeDocument(out, EMPTY_DOCUMENT, 0, c);
       } else if (c.truncate >= 0) {
@@ -254,10 +276,16 @@ function writeArray(out: BsonWriter, src: Uint8Array, start: number, node: PathN
   }
   if (node.truncate >= 0 && node.truncate < itemTop - base) itemTop = base + node.truncate;
   const original = itemTop - base;
+  // Without disambiguatedPaths, a set below a slot past the end names a dotted field above the array (resolve-paths):
+  // exactly then the array's parent reads all its names (the array node has a child).
+  const dotted = (node.parent as PathNode).scanNames;
   for (let ci = 0; ci < node.childCount; ci++) {
     const c = node.children[ci] as PathNode;
     const index = arrayIndex(c);
     if (index < 0) throw new UpdateApplyError(c.path, 'a field name where the document has an array');
+    // Removing past the end pads nothing (a slot another path pads stays null).
+    if (index >= original && onlyRemovals(c)) continue;
+    if (dotted && index >= original && c.childCount > 0) throw RESOLVE;
     if (index >= itemTop - base) {
       if (index - (itemTop - base) > MAX_ARRAY_PADDING) throw new UpdateApplyError(c.path, `would pad the array by more than ${MAX_ARRAY_PADDING}`);
       while (itemTop - base <= index) pushItem(ItemKind.Empty, BSON_TYPE.null, 0, 0, -1, true);

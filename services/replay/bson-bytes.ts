@@ -85,6 +85,24 @@ function checkedInt32(buf: Uint8Array, at: number): number {
   return int32At(buf, at);
 }
 
+/** The offset of the terminating NUL of the document (or array) at `start`, its length checked. */
+export function documentStop(src: Uint8Array, start: number): number {
+  if (start + 5 > src.length) throw new BsonBytesError(`document at ${start} runs past the buffer`);
+  const size = int32At(src, start);
+  const stop = start + size - 1;
+  if (size < 5 || stop >= src.length || src[stop] !== 0) throw new BsonBytesError(`bad document length ${size} at ${start}`);
+  return stop;
+}
+
+/** The end (the NUL) of the field name that starts at `from`, in a document that ends at `stop`. */
+export function nameEnd(src: Uint8Array, from: number, stop: number): number {
+  // Field names are short: a plain loop beats Buffer#indexOf, which crosses into C++.
+  let nul = from;
+  while (nul < stop && src[nul] !== 0) nul++;
+  if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${from - 1}`);
+  return nul;
+}
+
 /** The elements of the document (or array) that starts at `start`. */
 export function readElements(buf: Buffer, start = 0): BsonElement[] {
   if (start + 5 > buf.length) throw new BsonBytesError(`document at ${start} runs past the buffer`);

@@ -3,7 +3,7 @@
  * as canonical Extended JSON, the catalog's form (contracts/catalog.ts), so it
  * can be written to the catalog as is.
  */
-import { EJSON, deserialize } from 'bson';
+import { EJSON, deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { ChangeEvent } from '../../contracts/avro/change-event.js';
 import type { CollectionMetadata } from '../../contracts/catalog.js';

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../contracts/avro/change-event.js';
 import type { SnapshotRecord } from '../../contracts/avro/snapshot-record.js';

@@ -1,4 +1,4 @@
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../contracts/bson.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyUpdateDescription } from './apply-update.js';
@@ -60,11 +60,28 @@ describe('DocumentStore', () => {
     );
   });
 
+  it('applies an update without disambiguatedPaths to a field whose own name has a dot, in place or as a new version', () => {
+    const before = Buffer.from(serialize(new Map<string, unknown>([['_id', new Int32(1)], ['p', new Map([['q', new Int32(1)]])], ['p.q', new Int32(2)]])));
+    const after = Buffer.from(serialize(new Map<string, unknown>([['_id', new Int32(1)], ['p', new Map([['q', new Int32(1)]])], ['p.q', new Int32(7)]])));
+    const update = { updatedFields: Buffer.from(serialize({ 'p.q': new Int32(7) })), removedFields: [], truncatedArrays: [], disambiguatedPaths: null };
+    for (const inPlace of [true, false]) {
+      const store = new DocumentStore();
+      store.add(key(1), before);
+      store.update(store.find(key(1)), compileUpdateDescription(update), inPlace);
+      expect(store.document(store.find(key(1))).toString('hex')).toBe(after.toString('hex'));
+    }
+  });
+
   it('leaves a failed update without a trace', () => {
     const store = new DocumentStore();
     store.add(key(1), doc(1, 10));
-    const bad = { updatedFields: Buffer.from(serialize({ 'v.x': 1 })), removedFields: [], truncatedArrays: [], disambiguatedPaths: null };
+    // v is a string, and disambiguatedPaths ({}: nothing ambiguous) says v.x is no field named "v.x".
+    const bad = { updatedFields: Buffer.from(serialize({ 'v.x': 1 })), removedFields: [], truncatedArrays: [], disambiguatedPaths: Buffer.from(serialize({})) };
     expect(() => store.update(store.find(key(1)), compileUpdateDescription(bad), true)).toThrow();
+    expect(store.document(store.find(key(1))).equals(doc(1, 10))).toBe(true);
+    // Refused once placed against the document: the truncation of a field that is not there.
+    const missing = { updatedFields: Buffer.from(serialize({ 'v.x': 1 })), removedFields: [], truncatedArrays: [{ field: 'n.m', newSize: 0 }], disambiguatedPaths: null };
+    expect(() => store.update(store.find(key(1)), compileUpdateDescription(missing), true)).toThrow(/missing/);
     expect(store.document(store.find(key(1))).equals(doc(1, 10))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { Double, Int32, Long, ObjectId, serialize } from 'bson';
+import { Double, Int32, Long, ObjectId, serialize } from '../../contracts/bson.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDocumentKeys } from '../../contracts/document-key.js';

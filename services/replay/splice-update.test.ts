@@ -1,4 +1,4 @@
-import { Double, Int32, Long, serialize } from 'bson';
+import { Double, Int32, Long, serialize } from '../../contracts/bson.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
@@ -6,7 +6,7 @@ import { writeGeneral } from './apply-update.js';
 import { BsonWriter } from './bson-writer.js';
 import { SplicePlan, patchPlanned, planSplice, writePlanned } from './splice-update.js';
 import type { Doc, Value } from './testing/random-docs.js';
-import { Rng, diffDocuments, doc, docBytes, mutateDoc } from './testing/random-docs.js';
+import { Rng, diffDocuments, doc, docBytes, eventPaths, mutateDoc, placePath, withoutDisambiguation } from './testing/random-docs.js';
 import { compileUpdateDescription } from './update-paths.js';
 
 /** A value of the same BSON type and size as `v`, mostly a different one. */
@@ -18,13 +18,18 @@ function sameSize(rng: Rng, v: Value): Value | undefined {
   return undefined;
 }
 
-/** updatedFields setting some scalar paths of `d` (documents and arrays descended) to same-size values. */
-function sameSizeEdits(rng: Rng, d: Doc | Value[], prefix: string, out: Map<string, Value>): void {
+/**
+ * updatedFields setting some scalar paths of `d` (documents and arrays
+ * descended) to same-size values. With `allNames`, also through field names
+ * with dots or digits only: the event then has no disambiguatedPaths, and its
+ * paths are read against the document.
+ */
+function sameSizeEdits(rng: Rng, d: Doc | Value[], prefix: string, out: Map<string, Value>, allNames = false): void {
   const entries: [string, Value][] = Array.isArray(d) ? d.map((v, i) => [String(i), v]) : [...d];
   for (const [k, v] of entries) {
-    if (k.includes('.') || /^\d+$/.test(k) !== Array.isArray(d) || !rng.chance(0.4)) continue;
+    if ((!allNames && (k.includes('.') || /^\d+$/.test(k) !== Array.isArray(d))) || !rng.chance(0.4)) continue;
     if (v instanceof Map || Array.isArray(v)) {
-      sameSizeEdits(rng, v, `${prefix}${k}.`, out);
+      sameSizeEdits(rng, v, `${prefix}${k}.`, out, allNames);
       continue;
     }
     const w = sameSize(rng, v);
@@ -100,6 +105,33 @@ describe('splice updates', () => {
     expect(check(before, update)).toBe(plan);
   });
 
+  // Without disambiguatedPaths (ud's default), next to fields whose own names have dots.
+  const dotted = docBytes(
+    new Map<string, Value>([
+      ['_id', new Int32(1)],
+      ['p', new Map<string, Value>([['q', new Int32(1)]])],
+      ['tags', ['a', 'b', 'c']],
+      ['p.q', new Int32(2)],
+    ]),
+  );
+  const expanded = (u: UpdateDescriptionRecord) => ({ ...u, disambiguatedPaths: Buffer.from(serialize({})) });
+
+  it.each([
+    ['a path through a field that a dotted name starts with, with disambiguatedPaths', expanded(ud({ 'p.q': new Int32(5) })), SplicePlan.SameSize],
+    ['a path beside dotted names it cannot mean', ud({ 'tags.1': 'x' }), SplicePlan.SameSize],
+    ['a removal past an array end (nothing)', ud({}, ['tags.7', 'tags.9.x']), SplicePlan.SameSize],
+  ])('plans %s', (_what, update, plan) => {
+    expect(check(dotted, update)).toBe(plan);
+  });
+
+  it.each([
+    ['a path that a dotted field name may be', ud({ 'p.q': new Int32(5) })],
+    ['the removal of a path that a dotted field name may be', ud({}, ['p.q'])],
+    ['a removal below a missing field (nothing, by the general writer)', ud({}, ['new.deep'])],
+  ])('leaves %s to the general writer, beside dotted names', (_what, update) => {
+    expect(check(dotted, update)).toBe(SplicePlan.None);
+  });
+
   it.each([
     ['a long padding', ud({ 'tags.5000': 'd' })],
     ['a document created in a padded slot', ud({ 'tags.5.x': 'd' })],
@@ -113,6 +145,8 @@ describe('splice updates', () => {
 
   it('writes exactly what the general writer writes, or declines, for random documents and updates', () => {
     const counts = new Map<SplicePlan, number>();
+    // Events without disambiguatedPaths in which a path reads as a field whose own name has a dot.
+    let dottedReadings = 0;
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const rng = new Rng(seed);
@@ -120,11 +154,22 @@ describe('splice updates', () => {
         const bytes = docBytes(doc1);
         const edits = new Map<string, Value>();
         sameSizeEdits(rng, doc1, '', edits);
+        const dottedEdits = new Map<string, Value>();
+        sameSizeEdits(rng, doc1, '', dottedEdits, true);
+        const withoutPaths = [
+          { ...ud({}), updatedFields: Buffer.from(serialize(dottedEdits)) },
+          withoutDisambiguation(diffDocuments(rng, doc1, mutateDoc(rng, doc1, 3, '_id'))),
+        ];
+        for (const u of withoutPaths) {
+          if (eventPaths(u).some(({ path, goal }) => placePath(doc1, path, goal)?.some((c) => c.name.includes('.')))) dottedReadings++;
+        }
         const plans = [
           check(bytes, { updatedFields: Buffer.from(serialize(edits)), removedFields: [], truncatedArrays: [], disambiguatedPaths: null }),
           check(bytes, diffDocuments(rng, doc1, mutateDoc(rng, doc1, 3, '_id'))),
           // An update made for another document: mostly one the general writer refuses.
           check(bytes, diffDocuments(rng, doc(rng, 3, 6), doc(rng, 3, 6))),
+          ...withoutPaths.map((u) => check(bytes, u)),
+          check(bytes, withoutDisambiguation(diffDocuments(rng, doc(rng, 3, 6), doc(rng, 3, 6)))),
         ];
         for (const p of plans) counts.set(p, (counts.get(p) ?? 0) + 1);
       }),
@@ -134,5 +179,6 @@ describe('splice updates', () => {
     expect(counts.get(SplicePlan.SameSize)).toBeGreaterThan(300);
     expect(counts.get(SplicePlan.Resized)).toBeGreaterThan(300);
     expect(counts.get(SplicePlan.None)).toBeGreaterThan(30);
+    expect(dottedReadings).toBeGreaterThan(200);
   });
 });

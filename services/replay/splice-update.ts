@@ -11,7 +11,9 @@
  * The planner only plans what the general writer would write without an
  * error, and declines everything else — creating a document below a new
  * path, removing an existing array element, a long padding, a malformed
- * document, any path the general writer refuses — so that writing the plan
+ * document, any path the general writer refuses, a document whose field
+ * names the paths must be placed against (a dotted name that starts with a
+ * path's component, see resolve-paths) — so that writing the plan
  * gives exactly the general writer's bytes (a property test holds the two
  * together), and the general writer still words every error.
  */
@@ -19,7 +21,7 @@ import { BSON_TYPE, indexName, int32At, valueSize } from './bson-bytes.js';
 import type { BsonWriter } from './bson-writer.js';
 import type { PathNode } from './update-paths.js';
 import { withCapacity } from './typed-array-capacity.js';
-import { arrayIndex, sameBytes } from './update-paths.js';
+import { arrayIndex, dottedChildPrefix, onlyRemovals, sameBytes } from './update-paths.js';
 
 export const enum SplicePlan {
   /** Left to the general writer. */
@@ -130,7 +132,8 @@ function planDocument(buf: Uint8Array, start: number, node: PathNode): number {
   const length = addEdit(EditKind.Length, start, start + 4, 0, undefined);
   let delta = 0;
   let matched = 0;
-  for (let at = start + 4; at < stop && matched < count; ) {
+  const scan = node.scanNames;
+  for (let at = start + 4; at < stop && (matched < count || scan); ) {
     const type = buf[at] as number;
     const nul = nameEnd(buf, at + 1, stop);
     const valueStart = nul + 1;
@@ -144,7 +147,9 @@ function planDocument(buf: Uint8Array, start: number, node: PathNode): number {
         break;
       }
     }
-    if (hit !== undefined) {
+    if (hit === undefined) {
+      if (scan && dottedChildPrefix(node, buf, at + 1, nameLength)) throw DECLINE;
+    } else {
       const unchanged =
         hit.setType === type && hit.setEnd - hit.setStart === end - valueStart && sameBytes(hit.setBuf, hit.setStart, buf, valueStart, end - valueStart);
       if (unchanged) {
@@ -234,14 +239,17 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
     delta -= stop - cut;
     sameSize = false;
   }
-  // Paths past the end append, in index order; a gap is padded with nulls, as $set pads.
+  // Paths past the end append, in index order; a gap is padded with nulls, as $set pads. Removals pad nothing.
   let last = -1;
-  for (let i = 0; i < node.childCount; i++) last = Math.max(last, arrayIndex(node.children[i] as PathNode));
+  for (let i = 0; i < node.childCount; i++) {
+    const c = node.children[i] as PathNode;
+    if (!onlyRemovals(c)) last = Math.max(last, arrayIndex(c));
+  }
   if (last - size > MAX_SPLICE_PADDING) throw DECLINE;
   for (; size <= last; size++) {
     const c = childAt(node, size);
     // A path below a padded slot creates a document there: left to the general writer.
-    if (c !== undefined && c.setType < 0 && !c.remove) throw DECLINE;
+    if (c !== undefined && c.setType < 0 && !onlyRemovals(c)) throw DECLINE;
     // A removed padded slot stays null.
     const set = c !== undefined && c.setType >= 0 ? c : undefined;
     addEdit(EditKind.Append, stop, stop, size, set);
@@ -256,6 +264,7 @@ function planArray(buf: Uint8Array, start: number, node: PathNode): number {
 export function planSplice(buf: Uint8Array, start: number, root: PathNode): SplicePlan {
   edits = 0;
   sameSize = true;
+  if (root.overlaps) return SplicePlan.None;
   try {
     planDocument(buf, start, root);
   } catch {

@@ -5,7 +5,7 @@
  * truncated path — so compiling decodes no field name and allocates no Buffer;
  * names are decoded only to word an error.
  */
-import { deserialize } from 'bson';
+import { deserialize } from '../../contracts/bson.js';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { EXACT_BSON } from '../../contracts/document-key.js';
 import { BsonBytesError, int32At, nameBytes, valueSize } from './bson-bytes.js';
@@ -45,8 +45,21 @@ export class PathNode {
   /** The children are `children[0, childCount)`; the array is kept across reuses. */
   readonly children: PathNode[] = [];
   childCount = 0;
+  /**
+   * On a root: the event has no disambiguatedPaths and its paths, split at
+   * their dots, overlap. The tree has no children: the writers place the
+   * paths against the document first (see OVERLAP).
+   */
+  overlaps = false;
   /** Matched while its parent document is written (each tree is written once). */
   seen = false;
+  /**
+   * This document's field names are all read, not only up to the last match:
+   * the event has no disambiguatedPaths, and a path goes through a child of
+   * this node, so a field of this document whose own name contains a dot
+   * (`"p.q"`) may be what the path names (see resolve-paths).
+   */
+  scanNames = false;
 
   reset(parent: PathNode | undefined, kind: ComponentKind, name: Uint8Array, nameStart: number, nameLength: number): this {
     this.parent = parent;
@@ -62,6 +75,8 @@ export class PathNode {
     this.truncate = -1;
     this.childCount = 0;
     this.seen = false;
+    this.scanNames = false;
+    this.overlaps = false;
     return this;
   }
 
@@ -98,16 +113,34 @@ function utf8(bytes: Uint8Array, start: number, end: number): string {
 
 /** The array index a component names, or -1: a field name, or not a canonical index ("0", "17", never "01"). */
 export function arrayIndex(c: PathNode): number {
-  if (c.kind === 'field') return -1;
-  const n = c.nameLength;
-  if (n === 0 || (n > 1 && c.name[c.nameStart] === 0x30)) return -1;
+  return c.kind === 'field' ? -1 : canonicalIndex(c.name, c.nameStart, c.nameLength);
+}
+
+/** The array index `name[start, start + n)` spells, or -1. */
+export function canonicalIndex(name: Uint8Array, start: number, n: number): number {
+  if (n === 0 || (n > 1 && name[start] === 0x30)) return -1;
   let index = 0;
   for (let i = 0; i < n; i++) {
-    const d = (c.name[c.nameStart + i] as number) - 0x30;
+    const d = (name[start + i] as number) - 0x30;
     if (d < 0 || d > 9) return -1;
     index = index * 10 + d;
   }
   return index;
+}
+
+/**
+ * Whether the field name `src[start, start + length)` is a child's name and a
+ * dot and more, for a child that paths go through: such a field may be what
+ * the paths name (scanNames).
+ */
+export function dottedChildPrefix(node: PathNode, src: Uint8Array, start: number, length: number): boolean {
+  const children = node.children;
+  for (let i = 0; i < node.childCount; i++) {
+    const c = children[i] as PathNode;
+    const n = c.nameLength;
+    if (c.childCount > 0 && length > n && src[start + n] === 0x2e && sameBytes(c.name, c.nameStart, src, start, n)) return true;
+  }
+  return false;
 }
 
 export function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
@@ -115,9 +148,23 @@ export function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: 
   return true;
 }
 
-function child(parent: PathNode, name: Uint8Array, start: number, length: number, kind: ComponentKind): PathNode {
+/**
+ * Split at their dots, the paths of an event without disambiguatedPaths may
+ * overlap (`c` set, `c.d.e.a` set) where they do not: `c.d.e` may be one
+ * field's name. Compiling then stops at the first overlap (OVERLAP) and
+ * leaves the paths to be placed against the document (PathNode.overlaps).
+ */
+const OVERLAP = new Error('paths overlap once split at their dots');
+let deferOverlaps = false;
+
+function overlap(path: string, reason: string): Error {
+  return deferOverlaps ? OVERLAP : new UpdateApplyError(path, reason);
+}
+
+/** The child of `parent` named `name[start, start + length)`, created if missing. */
+export function childNode(parent: PathNode, name: Uint8Array, start: number, length: number, kind: ComponentKind): PathNode {
   // Descending below a path that is replaced or removed as a whole: two paths of the event overlap.
-  if (parent.setType >= 0 || parent.remove) throw new UpdateApplyError(parent.path, 'path replaced and also changed below');
+  if (parent.setType >= 0 || parent.remove) throw overlap(parent.path, 'path replaced and also changed below');
   const list = parent.children;
   for (let i = 0; i < parent.childCount; i++) {
     const c = list[i] as PathNode;
@@ -133,27 +180,61 @@ function child(parent: PathNode, name: Uint8Array, start: number, length: number
 
 type Components = readonly { name: string; kind: ComponentKind }[];
 
-/** The node of the path `path[start, end)`, created with its parents as needed. */
-function leaf(root: PathNode, path: Uint8Array, start: number, end: number, disambiguated: Map<string, Components> | undefined): PathNode {
-  const exact = disambiguated?.get(utf8(path, start, end));
-  if (exact !== undefined) {
-    if (exact.length === 0 || exact.some((p) => p.name === '')) throw new UpdateApplyError(utf8(path, start, end), 'empty path component');
-    let node = root;
-    for (const p of exact) {
-      const b = nameBytes(p.name);
-      node = child(node, b, 0, b.length, p.kind);
-    }
-    return node;
-  }
-  // Components split at '.' (a byte that never occurs inside a multi-byte UTF-8 character).
-  // (A path refused halfway leaves nodes behind: the whole tree is dropped with the error.)
-  let node = root;
+/**
+ * How a path is turned into nodes: by disambiguatedPaths and splitting at
+ * dots (compileUpdateDescription), or against the document (recompile).
+ */
+export interface PathPlacer {
+  leaf(root: PathNode, path: Uint8Array, start: number, end: number, goal: PathGoal): PathNode;
+}
+
+/** What the event does at the end of a path. */
+export const enum PathGoal {
+  Set,
+  Remove,
+  Truncate,
+}
+
+/**
+ * The nodes of `path[start, end)` below `node`, one per dot-separated
+ * component (a byte that never occurs inside a multi-byte UTF-8 character).
+ * With `mark`, each node that gets a child has its parent read every field
+ * name (scanNames). A path refused halfway leaves nodes behind: the whole
+ * tree is dropped with the error.
+ */
+export function splitPath(node: PathNode, path: Uint8Array, start: number, end: number, mark = false): PathNode {
   let from = start;
   for (let i = start; i <= end; i++) {
     if (i < end && path[i] !== 0x2e) continue;
     if (i === from) throw new UpdateApplyError(utf8(path, start, end), 'empty path component');
-    node = child(node, path, from, i - from, 'auto');
+    if (mark && node.parent !== undefined) node.parent.scanNames = true;
+    node = childNode(node, path, from, i - from, 'auto');
     from = i + 1;
+  }
+  return node;
+}
+
+/** The node of the path `path[start, end)`, created with its parents as needed. */
+function leaf(
+  root: PathNode,
+  path: Uint8Array,
+  start: number,
+  end: number,
+  disambiguated: Map<string, Components> | undefined,
+  placer: PathPlacer | undefined,
+  goal: PathGoal,
+): PathNode {
+  if (placer !== undefined) return placer.leaf(root, path, start, end, goal);
+  // With disambiguatedPaths (even {}), a path it does not list has no dotted or numeric field name (the
+  // server lists every such path): split it. Without, a dotted name may hide in the document: mark.
+  if (disambiguated === undefined) return splitPath(root, path, start, end, true);
+  const exact = disambiguated.get(utf8(path, start, end));
+  if (exact === undefined) return splitPath(root, path, start, end);
+  if (exact.length === 0 || exact.some((p) => p.name === '')) throw new UpdateApplyError(utf8(path, start, end), 'empty path component');
+  let node = root;
+  for (const p of exact) {
+    const b = nameBytes(p.name);
+    node = childNode(node, b, 0, b.length, p.kind);
   }
   return node;
 }
@@ -178,16 +259,45 @@ function readDisambiguated(bytes: Buffer | null): Map<string, Components> | unde
   return out;
 }
 
-function stringLeaf(root: PathNode, path: string, disambiguated: Map<string, Components> | undefined): PathNode {
-  const b = nameBytes(path);
-  return leaf(root, b, 0, b.length, disambiguated);
-}
+/** The event compiled last, to place its paths anew with recompile(). */
+let lastDescription: UpdateDescriptionRecord | undefined;
+let lastRoot: PathNode | undefined;
 
 /** The tree of `ud`'s paths, valid until the next call (its nodes are reused). */
 export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode {
   pooled = 0;
-  const root = newNode(undefined, 'field', NO_BYTES, 0, 0);
+  lastDescription = undefined;
+  lastRoot = undefined;
   const disambiguated = readDisambiguated(ud.disambiguatedPaths);
+  let root: PathNode;
+  deferOverlaps = disambiguated === undefined;
+  try {
+    root = build(ud, disambiguated, undefined);
+  } catch (e) {
+    if (e !== OVERLAP) throw e;
+    pooled = 0;
+    root = newNode(undefined, 'field', NO_BYTES, 0, 0);
+    root.overlaps = true;
+  } finally {
+    deferOverlaps = false;
+  }
+  lastDescription = ud;
+  lastRoot = root;
+  return root;
+}
+
+/**
+ * The paths of the tree compiled last (`root`), placed by `placer` into a
+ * second tree. The first stays intact; both are valid until the next
+ * compileUpdateDescription().
+ */
+export function recompile(root: PathNode, placer: PathPlacer): PathNode {
+  if (root !== lastRoot || lastDescription === undefined) throw new Error('recompile: not the tree compiled last');
+  return build(lastDescription, undefined, placer);
+}
+
+function build(ud: UpdateDescriptionRecord, disambiguated: Map<string, Components> | undefined, placer: PathPlacer | undefined): PathNode {
+  const root = newNode(undefined, 'field', NO_BYTES, 0, 0);
   const u = ud.updatedFields;
   if (u.length < 5) throw new BsonBytesError('document at 0 runs past the buffer');
   const size = int32At(u, 0);
@@ -200,8 +310,8 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
     if (nul >= stop) throw new BsonBytesError(`unterminated field name at ${at}`);
     const end = nul + 1 + valueSize(u, type, nul + 1);
     if (end > stop) throw new BsonBytesError(`field ${JSON.stringify(utf8(u, at + 1, nul))} runs past its document`);
-    const node = leaf(root, u, at + 1, nul, disambiguated);
-    if (node.setType >= 0 || node.remove || node.childCount > 0) throw new UpdateApplyError(utf8(u, at + 1, nul), 'path listed twice or overlaps another updated path');
+    const node = leaf(root, u, at + 1, nul, disambiguated, placer, PathGoal.Set);
+    if (node.setType >= 0 || node.remove || node.childCount > 0) throw overlap(utf8(u, at + 1, nul), 'path listed twice or overlaps another updated path');
     node.setType = type;
     node.setBuf = u;
     node.setStart = nul + 1;
@@ -212,17 +322,31 @@ export function compileUpdateDescription(ud: UpdateDescriptionRecord): PathNode 
   const removed = ud.removedFields;
   for (let i = 0; i < removed.length; i++) {
     const path = removed[i] as string;
-    const node = stringLeaf(root, path, disambiguated);
-    if (node.setType >= 0 || node.remove || node.childCount > 0) throw new UpdateApplyError(path, 'path both updated and removed, or changed below');
+    const b = nameBytes(path);
+    const node = leaf(root, b, 0, b.length, disambiguated, placer, PathGoal.Remove);
+    if (node.setType >= 0 || node.remove || node.childCount > 0) throw overlap(path, 'path both updated and removed, or changed below');
     node.remove = true;
   }
   const truncated = ud.truncatedArrays;
   for (let i = 0; i < truncated.length; i++) {
     const t = truncated[i] as (typeof truncated)[number];
     if (!Number.isInteger(t.newSize) || t.newSize < 0) throw new UpdateApplyError(t.field, `bad newSize ${t.newSize}`);
-    const node = stringLeaf(root, t.field, disambiguated);
-    if (node.setType >= 0 || node.remove) throw new UpdateApplyError(t.field, 'truncated array also replaced or removed');
+    const b = nameBytes(t.field);
+    const node = leaf(root, b, 0, b.length, disambiguated, placer, PathGoal.Truncate);
+    if (node.setType >= 0 || node.remove) throw overlap(t.field, 'truncated array also replaced or removed');
     node.truncate = t.newSize;
   }
   return root;
+}
+
+/**
+ * Whether every path below `node` (or `node` itself) is a removal: such a
+ * subtree changes nothing where its parent is missing — a removal never
+ * creates a parent document, nor pads an array.
+ */
+export function onlyRemovals(node: PathNode): boolean {
+  if (node.setType >= 0 || node.truncate >= 0) return false;
+  if (node.childCount === 0) return node.remove;
+  for (let i = 0; i < node.childCount; i++) if (!onlyRemovals(node.children[i] as PathNode)) return false;
+  return true;
 }

@@ -5,9 +5,10 @@
  * every document only to find its _id would dominate the scan), and shown to
  * people and reports as canonical Extended JSON of the _id value.
  */
-import { EJSON, deserialize, onDemand, serialize } from 'bson';
+import { EJSON, deserialize, onDemand, serialize } from '../../contracts/bson.js';
 import { EXACT_BSON, compareDocumentKeys } from '../../contracts/index.js';
 import { RestoreError } from './errors.js';
+import { ejsonValueToBson } from '../../contracts/ejson-to-bson.js';
 
 /** The `{ _id: … }` key of a raw BSON document, as BSON bytes. */
 export function documentKeyOf(document: Uint8Array): Uint8Array {
@@ -46,16 +47,18 @@ export function keyFromValue(value: unknown): Uint8Array {
 
 /** Parses `--id` text (Extended JSON of the _id value: `{"$oid":"…"}`, `42`, `"abc"`). */
 export function keyFromText(text: string): Uint8Array {
-  let value: unknown;
+  let key: Uint8Array;
   try {
-    value = EJSON.parse(text, { relaxed: false });
+    // Read straight into bytes: an _id that is a document keeps its field order, digit-only names included.
+    key = ejsonValueToBson('_id', text.trim());
   } catch (cause) {
     throw new RestoreError('BAD_KEY', `--id ${JSON.stringify(text)} is not Extended JSON (e.g. '{"$oid":"64b7…"}', 42, '"sku-1"')`, { cause });
   }
-  if (value === undefined || (Array.isArray(value))) {
+  // type byte of the one element, after the int32 size: 0x04 array, 0x06 undefined.
+  if (key[4] === 0x04 || key[4] === 0x06) {
     throw new RestoreError('BAD_KEY', `--id ${JSON.stringify(text)}: an _id cannot be an array or undefined`);
   }
-  return keyFromValue(value);
+  return key;
 }
 
 /** Parses a key written by keyToJson (a report's entry). */

@@ -3,6 +3,7 @@
  * and history has a stable code, says whether retrying the same call can help,
  * and keeps its cause. The CLI prints `code: message` and exits non-zero.
  */
+import { errnoOf, isRetryableIo } from '../archive/index.js';
 
 export const RESTORE_ERRORS = {
   /** A namespace pattern or `--ns` matched nothing the archive knows at T. */
@@ -19,6 +20,8 @@ export const RESTORE_ERRORS = {
   BAD_FILTER: { retryable: false },
   /** A `--filter` operator this evaluator does not implement (refused, never ignored). */
   UNSUPPORTED_FILTER_OPERATOR: { retryable: false },
+  /** No `--id` key exists in the namespace at T (a typo never becomes an empty restore). */
+  UNKNOWN_KEY: { retryable: false },
   /** A `--id` that is not Extended JSON, or a malformed `--keys-from` report. */
   BAD_KEY: { retryable: false },
   BAD_REPORT: { retryable: false },
@@ -36,6 +39,8 @@ export const RESTORE_ERRORS = {
   TEMP_IO: { retryable: true },
   /** A job state file exists for this id with different parameters. */
   JOB_MISMATCH: { retryable: false },
+  /** An output file (`diff --out`) cannot be written. */
+  OUTPUT_IO: { retryable: true },
   /** The job state file cannot be read or written. */
   JOB_STATE_IO: { retryable: true },
   /** The target server refused or failed a write or a read. */
@@ -49,11 +54,13 @@ export class RestoreError extends Error {
   readonly retryable: boolean;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: RestoreErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: RestoreErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RestoreError';
     this.code = code;
-    this.retryable = RESTORE_ERRORS[code].retryable;
+    // Local file failures are retryable by their errno: ENOSPC may clear, ENOTDIR or ENAMETOOLONG never do.
+    const local = (code === 'TEMP_IO' || code === 'JOB_STATE_IO' || code === 'OUTPUT_IO') && options.cause !== undefined && errnoOf(options.cause) !== undefined;
+    this.retryable = options.retryable ?? (local ? isRetryableIo(options.cause) : RESTORE_ERRORS[code].retryable);
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }
 

@@ -1,4 +1,4 @@
-import { Decimal128, Double, Int32, Long, ObjectId, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, ObjectId, serialize } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import type { RestoreError } from './errors.js';
 import { matchesBson, parseFilter } from './filter.js';

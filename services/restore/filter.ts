@@ -11,7 +11,7 @@
  * with UNSUPPORTED_FILTER_OPERATOR: a restore must never widen or narrow its
  * scope because an operator was silently ignored.
  */
-import { EJSON, deserialize } from 'bson';
+import { EJSON, deserialize } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { EXACT_BSON, compareBsonValues } from '../../contracts/index.js';
 import { RestoreError } from './errors.js';

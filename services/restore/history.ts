@@ -6,7 +6,7 @@
  * time, operation and transaction. Updates are folded with the replay engine's
  * exact apply, so each version is the document right after that event.
  */
-import { EJSON, deserialize } from 'bson';
+import { EJSON, deserialize } from '../../contracts/bson.js';
 import { EXACT_BSON, compareDocumentKeys, comparePositions, formatPosition, parsePosition, positionToIso } from '../../contracts/index.js';
 import type { Catalog, ChangeEvent, Position } from '../../contracts/index.js';
 import { readSegment, readSnapshotNamespace } from '../archive/index.js';
@@ -16,6 +16,8 @@ import { eventPosition } from '../replay/event-position.js';
 import { keyToJson } from './document-keys.js';
 import { RestoreError } from './errors.js';
 import { translated } from './translate-errors.js';
+import { bsonToEjson } from '../../contracts/bson-to-ejson.js';
+import { RawJson } from '../../contracts/ordered-json.js';
 
 export interface DocumentVersion {
   position: string;
@@ -27,8 +29,11 @@ export interface DocumentVersion {
   transaction: { lsid: unknown; txnNumber: number } | null;
   /** Whether the document exists after this version. */
   exists: boolean;
-  /** Canonical Extended JSON of the document after this version; null when it does not exist or is unknown. */
-  document: unknown;
+  /**
+   * Canonical Extended JSON of the document after this version, as text in the document's field order
+   * (stringifyJson embeds it as is); null when it does not exist or is unknown.
+   */
+  document: RawJson | null;
   /** Set when the state after this event cannot be known (history lost, e.g. an update of an unknown prior). */
   unknown?: string;
   /** For renames: where the collection went. */
@@ -46,8 +51,9 @@ function nsOf(ev: ChangeEvent): string {
   return ev.ns.coll === null ? ev.ns.db : `${ev.ns.db}.${ev.ns.coll}`;
 }
 
-function canonicalDocument(bytes: Buffer | Uint8Array): unknown {
-  return EJSON.serialize(deserialize(bytes, EXACT_BSON), { relaxed: false });
+/** Canonical Extended JSON of the document, in its own field order (printed with stringifyJson). */
+function canonicalDocument(bytes: Buffer | Uint8Array): RawJson {
+  return new RawJson(bsonToEjson(bytes));
 }
 
 function transactionOf(ev: ChangeEvent): DocumentVersion['transaction'] {

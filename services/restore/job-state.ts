@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { RestoreError } from './errors.js';
 
@@ -84,6 +84,7 @@ async function writeDurably(path: string, text: string): Promise<void> {
 
 export class JobStateFile {
   private chain: Promise<void> = Promise.resolve();
+  private folderMade = false;
 
   private constructor(
     readonly path: string,
@@ -93,22 +94,20 @@ export class JobStateFile {
 
   /**
    * Opens the job's state: a new one, or the existing one when its parameters
-   * match (a resume). A completed job stays completed.
+   * match (a resume). A completed job stays completed. A new state is only in
+   * memory until the first save() (which creates the folder): a job refused
+   * after opening its state leaves no file behind.
    */
   static async open(dir: string, jobId: string, params: Record<string, unknown>): Promise<JobStateFile> {
     checkJobId(jobId);
     const path = join(dir, `${jobId}.json`);
     const paramsHash = hashParams(params);
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (cause) {
-      throw new RestoreError('JOB_STATE_IO', `cannot create the job state folder ${dir}`, { cause });
-    }
     let text: string | null = null;
     try {
       text = await readFile(path, 'utf8');
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new RestoreError('JOB_STATE_IO', `cannot read the job state ${path}`, { cause });
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new RestoreError('JOB_STATE_IO', `cannot read the job state ${path}`, { cause });
     }
     if (text !== null) {
       let state: JobState;
@@ -125,9 +124,7 @@ export class JobStateFile {
       return new JobStateFile(path, state, true);
     }
     const now = new Date().toISOString();
-    const file = new JobStateFile(path, { version: 1, jobId, paramsHash, params, createdAt: now, updatedAt: now, status: 'running', namespaces: {} }, false);
-    await file.save();
-    return file;
+    return new JobStateFile(path, { version: 1, jobId, paramsHash, params, createdAt: now, updatedAt: now, status: 'running', namespaces: {} }, false);
   }
 
   namespace(ns: string, target: string): NamespaceProgress {
@@ -142,6 +139,14 @@ export class JobStateFile {
   save(): Promise<void> {
     const next = this.chain.then(async () => {
       this.state.updatedAt = new Date().toISOString();
+      if (!this.folderMade) {
+        try {
+          await mkdir(dirname(this.path), { recursive: true });
+        } catch (cause) {
+          throw new RestoreError('JOB_STATE_IO', `cannot create the job state folder ${dirname(this.path)}`, { cause });
+        }
+        this.folderMade = true;
+      }
       try {
         await writeDurably(this.path, `${JSON.stringify(this.state, null, 2)}\n`);
       } catch (cause) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreError } from './errors.js';
-import { mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
+import { checkMappingsUsed, mapNamespace, selectNamespaces, validateMappings } from './namespace-scope.js';
 
 const known = ['shop.orders', 'shop.items', 'shop.a.b', 'crm.people', 'crm.orders'];
 const codeOf = (fn: () => unknown) => {
@@ -34,5 +34,22 @@ describe('namespace scope', () => {
     expect(mapNamespace('shop.a.b', maps)).toBe('shop_copy.a.b');
     expect(mapNamespace('crm.people', maps)).toBe('crm.people');
     expect(codeOf(() => validateMappings([{ from: 'shop.*', to: 'copy.x' }]))).toBe('BAD_OPTIONS');
+  });
+
+  it('matches --ns and --ns-from patterns of many stars at once (no backtracking)', () => {
+    const stars = `${'*'.repeat(20)}${'o*'.repeat(20)}.nope`;
+    expect(codeOf(() => selectNamespaces(known, [stars]))).toBe('UNKNOWN_NAMESPACE');
+    expect(mapNamespace('shop.orders', [{ from: `${'*o'.repeat(20)}`, to: 'x.y' }])).toBe('shop.orders');
+    // The first dot after a star separates the database: a.b.c is database a, collection b.c.
+    expect(mapNamespace('shop.a.b', [{ from: '*.*', to: '*_copy.*' }])).toBe('shop_copy.a.b');
+  });
+
+  it('refuses a mapping that maps none of the restored namespaces, naming them', () => {
+    const selected = selectNamespaces(known, ['shop.*']);
+    expect(() => checkMappingsUsed(selected, [{ from: 'shp.*', to: 'copy.*' }])).toThrow(/--ns-from "shp\.\*".*maps nothing.*shop\.a\.b, shop\.items, shop\.orders/);
+    expect(codeOf(() => checkMappingsUsed(selected, [{ from: 'crm.*', to: 'copy.*' }]))).toBe('UNKNOWN_NAMESPACE');
+    // Shadowed: every namespace the second matches is taken by the first.
+    expect(() => checkMappingsUsed(selected, [{ from: 'shop.*', to: 'a.*' }, { from: 'shop.orders', to: 'b.orders' }])).toThrow(/earlier --ns-from "shop\.\*"/);
+    expect(codeOf(() => checkMappingsUsed(selected, [{ from: 'shop.orders', to: 'b.orders' }, { from: 'shop.*', to: 'a.*' }]))).toBe('ok');
   });
 });

@@ -1,4 +1,4 @@
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import { KeySet, keyToText } from './document-keys.js';
 import { parseFilter } from './filter.js';

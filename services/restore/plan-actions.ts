@@ -38,7 +38,8 @@ export interface DocumentScope {
   keys?: KeySet;
 }
 
-function inScope(scope: DocumentScope, key: Uint8Array, document: Uint8Array): boolean {
+/** Whether a document of the state at T is in the restore's document scope (plan-actions and the check pass agree on it). */
+export function inScope(scope: DocumentScope, key: Uint8Array, document: Uint8Array): boolean {
   if (scope.keys && !scope.keys.has(key)) return false;
   return !scope.predicate || matchesBson(scope.predicate, document);
 }

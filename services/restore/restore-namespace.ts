@@ -15,11 +15,10 @@
  * - missing-only: `insertOne`, and a duplicate-key refusal means "already
  *   there": it must never replace a document that appeared meanwhile.
  */
-import { deserialize } from 'bson';
 import type { Document } from 'bson';
 import { MongoBulkWriteError } from 'mongodb';
 import type { AnyBulkWriteOperation, MongoClient, WriteError } from 'mongodb';
-import { EXACT_BSON } from '../../contracts/index.js';
+import { documentForDriver } from './driver-document.js';
 import { keyFromJson, keyToJson, keyValue } from './document-keys.js';
 import { planActions } from './plan-actions.js';
 import type { Action, ActionKind, DocumentScope, RestoreMode } from './plan-actions.js';
@@ -72,8 +71,8 @@ function writeOp(mode: RestoreMode, action: Action): AnyBulkWriteOperation | nul
   switch (action.kind) {
     case 'insert':
     case 'replace': {
-      // Decoded without promoting types, so the driver re-encodes the very same bytes.
-      const document = deserialize(action.document as Uint8Array, EXACT_BSON);
+      // Values the driver encodes back to the archive's very bytes (field order included: driver-document.ts).
+      const document = documentForDriver(action.document as Uint8Array);
       // An insert needs no filter: decoding the key again for every document cost the into-empty path.
       if (mode === 'overwrite') {
         const filter: Document = { _id: document._id as unknown };

@@ -3,7 +3,7 @@
  * raw BSON in _id order (byte-exact, no decode), the emptiness check, and
  * recreating a collection's options and indexes as of T.
  */
-import { EJSON } from 'bson';
+import { EJSON } from '../../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoServerError } from 'mongodb';
 import type { Collection, Db, MongoClient } from 'mongodb';

@@ -1,4 +1,4 @@
-import { Decimal128, Double, Int32, Long, ObjectId } from 'bson';
+import { Decimal128, Double, Int32, Long, ObjectId } from '../../contracts/bson.js';
 import { describe, expect, it } from 'vitest';
 import { KeySet, keyFromJson, keyFromText, keyFromValue, keyToJson, keyToText } from './document-keys.js';
 import type { RestoreError } from './errors.js';

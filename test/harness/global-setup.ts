@@ -6,6 +6,7 @@
 // left behind when the run fails or is interrupted.
 import type { TestProject } from 'vitest/node';
 import { chooseKafka, chooseMongo, chooseS3 } from './choose-servers.js';
+import { ensureFreshBuild } from './fresh-build.js';
 import type { InstallState } from './install-manifest.js';
 import { loadInstallState } from './install-manifest.js';
 import type { TestServers } from './server-info.js';
@@ -13,6 +14,7 @@ import { TEST_SERVERS_KEY, formatBanner } from './server-info.js';
 import { killAllNow } from './server-process.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureFreshBuild();
   const started = Date.now();
   // The install state is read at most once, and only when a local route is needed.
   let installState: Promise<InstallState> | undefined;

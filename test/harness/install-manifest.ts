@@ -28,6 +28,8 @@ const installedServer = z.object({
   classes: z.string().optional(),
   mainClass: z.string().optional(),
   sourceSha256: z.string().optional(),
+  /** Tool artifacts of the same pom and version, by artifact id: their jar (kafka-tools for ProducerPerformance). */
+  tools: z.record(z.string(), z.string()).optional(),
   problem: z.string().optional(),
 });
 
@@ -50,6 +52,8 @@ export type Installed =
       readonly launcher: string;
       /** The launcher compiled by install.mjs, when javac was there. */
       readonly compiled?: { readonly classes: string; readonly mainClass: string };
+      /** Jars of the server's tools (same version), by artifact id; an artifact not there is absent. */
+      readonly tools: Readonly<Record<string, string>>;
     }
   | { readonly ok: false; readonly reason: string };
 
@@ -124,7 +128,7 @@ export async function loadInstallState(): Promise<InstallState> {
       }
       const compiled =
         entry.classes !== undefined && entry.mainClass !== undefined ? { classes: entry.classes, mainClass: entry.mainClass } : undefined;
-      return { ok: true, version: entry.version, dir: entry.dir, launcher: entry.launcher, ...(compiled ? { compiled } : {}) };
+      return { ok: true, version: entry.version, dir: entry.dir, launcher: entry.launcher, tools: entry.tools ?? {}, ...(compiled ? { compiled } : {}) };
     },
   };
 }

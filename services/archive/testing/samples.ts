@@ -14,7 +14,7 @@ import {
   ObjectId,
   Timestamp,
   serialize,
-} from 'bson';
+} from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,21 +1,27 @@
 /**
  * Output shared by the archive commands (catalog, verify): JSON for machines
  * (`--json`), lines for people, and failures as `rewind <command>: CODE: message`
- * (or `{"error": {...}}` with --json) ending in exit code 1.
+ * (or `{"error": {...}}` with --json), never a stack trace, ending in exit
+ * code 1 (2 for a missing --archive: restore/command-output.ts has the codes).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
 import { isArchiveError } from '../../archive/index.js';
+import { stringifyJson } from '../../../contracts/ordered-json.js';
+import { exitCodeFor, printableError } from '../../restore/command-output.js';
+import { RestoreError } from '../../restore/errors.js';
 
 export interface CommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The environment the command reads (REWIND_*); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const EXIT_FAILURE = 1;
 
 export function printJson(io: CommandIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${stringifyJson(value, 2)}\n`);
 }
 
 /** Ends the command with exit code 1 (runCli turns the CommanderError into the code). */
@@ -26,21 +32,22 @@ export function exitFailure(message: string): never {
 /** Prints an error and ends the command. Archive errors keep their stable code and context. */
 export function fail(io: CommandIo, command: string, json: boolean, err: unknown): never {
   if (err instanceof CommanderError) throw err;
-  const code = isArchiveError(err) ? err.code : 'INTERNAL';
-  const message = err instanceof Error ? err.message : String(err);
-  const retryable = isArchiveError(err) ? err.retryable : false;
-  if (json) {
-    printJson(io, { error: { code, message, retryable, context: isArchiveError(err) ? err.context : undefined } });
-  } else {
-    io.stderr(`rewind ${command}: ${message}${retryable ? ' (retrying may help)' : ''}\n`);
+  if (isArchiveError(err)) {
+    // Archive errors lead their message with their code.
+    if (json) printJson(io, { error: { code: err.code, message: err.message, retryable: err.retryable, context: err.context } });
+    else io.stderr(`rewind ${command}: ${err.message}${err.retryable ? ' (retrying may help)' : ''}\n`);
+    exitFailure(err.message);
   }
-  exitFailure(message);
+  const e = printableError(err);
+  if (json) printJson(io, { error: e });
+  else io.stderr(`rewind ${command}: ${e.code}: ${e.message}${e.retryable ? ' (retrying may help)' : ''}\n`);
+  throw new CommanderError(exitCodeFor(e.code), `rewind.${e.code}`, e.message);
 }
 
 /** The archive folder from --archive or REWIND_ARCHIVE_DIR. */
 export function archiveDir(io: CommandIo, command: string, json: boolean, flag: string | undefined): string {
-  const dir = flag ?? archiveDirFromEnv();
-  if (!dir) fail(io, command, json, new Error('give --archive <dir> (or set REWIND_ARCHIVE_DIR)'));
+  const dir = flag ?? archiveDirFromEnv(io.env);
+  if (!dir) fail(io, command, json, new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or set REWIND_ARCHIVE_DIR)'));
   return dir;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { archiveDirOverride, commonOverrides, configFile, kafkaOverrides } from './capture-flags.js';
+import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags } from './capture-flags.js';
 import type { Logger } from 'pino';
 import { kafkaGroupId, kafkaTopicName, loadArchiveRunConfig } from '../../../contracts/runtime-config.js';
@@ -76,10 +77,11 @@ export function registerArchiveCommand(program: Command, io: CaptureIo): Command
       const config = loadOrExit('archive', io, () =>
         loadArchiveRunConfig({
           ...configFile(flags),
-          env: process.env,
+          env: io.env ?? process.env,
           overrides: { ...commonOverrides(flags), ...archiveDirOverride(flags.archive), ...kafkaOverrides(flags) },
         }),
       );
+      await checkCapturePaths('archive', io, config);
       await runUntilSignalled('archive', io, (signal) => runArchive(config, {}, signal));
     });
 }

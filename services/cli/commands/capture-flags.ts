@@ -2,7 +2,9 @@
  * The command-line flags shared by `up`, `collect` and `archive`, and how
  * each becomes an override of the runtime configuration (file < env < flags).
  * A flag that was not given adds nothing, so the file and the environment
- * keep their say.
+ * keep their say. CAPTURE_FLAG_KEYS is the one map from a flag to its
+ * configuration key: the overrides below and the configuration reference
+ * (docs/configuration.md) both read it.
  */
 export interface CommonCaptureFlags {
   config?: string;
@@ -22,7 +24,39 @@ export interface KafkaCaptureFlags {
   group?: string;
 }
 
+/**
+ * Each flag by its commander attribute name (`--kafka-brokers` → kafkaBrokers),
+ * the configuration key it sets, and whether its value is a comma-separated list.
+ */
+export const CAPTURE_FLAG_KEYS = {
+  sourceId: { path: ['sourceId'] },
+  logLevel: { path: ['logLevel'] },
+  archive: { path: ['archive', 'dir'] },
+  mongo: { path: ['mongo', 'uri'] },
+  include: { path: ['mongo', 'include'] },
+  exclude: { path: ['mongo', 'exclude'] },
+  kafkaBrokers: { path: ['kafka', 'brokers'], commaList: true },
+  topic: { path: ['kafka', 'topic'] },
+  group: { path: ['kafka', 'groupId'] },
+  stateFile: { path: ['stateFile'] },
+} as const satisfies Record<string, { path: readonly string[]; commaList?: true }>;
+
+type FlagName = keyof typeof CAPTURE_FLAG_KEYS;
 type Overrides = Record<string, unknown>;
+
+/** The overrides of the named flags that were given (a repeatable flag given no time is not given). */
+function overridesOf(flags: Partial<Record<FlagName, string | readonly string[]>>, names: readonly FlagName[]): Overrides {
+  const out: Overrides = {};
+  for (const name of names) {
+    const value = flags[name];
+    if (value === undefined || value.length === 0) continue;
+    const spec: { path: readonly string[]; commaList?: true } = CAPTURE_FLAG_KEYS[name];
+    let node = out;
+    for (const key of spec.path.slice(0, -1)) node = (node[key] ??= {}) as Overrides;
+    node[spec.path[spec.path.length - 1] as string] = spec.commaList && typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  }
+  return out;
+}
 
 /** `{ file }` when --config was given: the loaders' first source. */
 export function configFile(flags: CommonCaptureFlags): { file?: string } {
@@ -30,34 +64,21 @@ export function configFile(flags: CommonCaptureFlags): { file?: string } {
 }
 
 export function commonOverrides(flags: CommonCaptureFlags): Overrides {
-  return {
-    ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
-    ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
-  };
+  return overridesOf(flags, ['sourceId', 'logLevel']);
 }
 
 export function archiveDirOverride(dir: string | undefined): Overrides {
-  return dir ? { archive: { dir } } : {};
+  return overridesOf(dir === undefined ? {} : { archive: dir }, ['archive']);
+}
+
+export function stateFileOverride(file: string | undefined): Overrides {
+  return overridesOf(file === undefined ? {} : { stateFile: file }, ['stateFile']);
 }
 
 export function mongoOverrides(flags: MongoCaptureFlags): Overrides {
-  if (!flags.mongo && flags.include.length === 0 && flags.exclude.length === 0) return {};
-  return {
-    mongo: {
-      ...(flags.mongo ? { uri: flags.mongo } : {}),
-      ...(flags.include.length ? { include: flags.include } : {}),
-      ...(flags.exclude.length ? { exclude: flags.exclude } : {}),
-    },
-  };
+  return overridesOf(flags, ['mongo', 'include', 'exclude']);
 }
 
 export function kafkaOverrides(flags: KafkaCaptureFlags): Overrides {
-  if (!flags.kafkaBrokers && !flags.topic && !flags.group) return {};
-  return {
-    kafka: {
-      ...(flags.kafkaBrokers ? { brokers: flags.kafkaBrokers.split(',').map((s) => s.trim()) } : {}),
-      ...(flags.topic ? { topic: flags.topic } : {}),
-      ...(flags.group ? { groupId: flags.group } : {}),
-    },
-  };
+  return overridesOf(flags, ['kafkaBrokers', 'topic', 'group']);
 }

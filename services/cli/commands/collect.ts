@@ -5,12 +5,14 @@
  */
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { commonOverrides, configFile, kafkaOverrides, mongoOverrides } from './capture-flags.js';
+import { commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
+import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
 import type { CollectConfig } from '../../../contracts/runtime-config.js';
 import { startStatusWriter } from '../../archiver/process-status.js';
 import { Collector } from '../../collector/collector.js';
+import { announceDeployment } from '../../collector/deployment-identity.js';
 import { FileResumeStore } from '../../collector/resume-store.js';
 import { KafkaLogProducer } from '../../eventlog/kafka-log.js';
 import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled } from './up.js';
@@ -18,7 +20,7 @@ import type { CaptureDeps, CaptureIo } from './up.js';
 
 export async function runCollect(config: CollectConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('collect', config);
-  const { source, copySource } = mongoParts(config, deps);
+  const { source, copySource, client } = mongoParts(config, deps);
   const producer = await KafkaLogProducer.open({
     brokers: [...config.kafka.brokers],
     topic: kafkaTopicName(config),
@@ -43,6 +45,8 @@ export async function runCollect(config: CollectConfig, deps: CaptureDeps, signa
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   try {
+    // First in the log: what the source is, for the archiver to record in the catalog.
+    if (client) await announceDeployment(client, producer, log);
     await collector.run();
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -73,15 +77,16 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
       const config = loadOrExit('collect', io, () =>
         loadCollectConfig({
           ...configFile(flags),
-          env: process.env,
+          env: io.env ?? process.env,
           overrides: {
             ...commonOverrides(flags),
-            ...(flags.stateFile ? { stateFile: flags.stateFile } : {}),
+            ...stateFileOverride(flags.stateFile),
             ...kafkaOverrides(flags),
             ...mongoOverrides(flags),
           },
         }),
       );
+      await checkCapturePaths('collect', io, config);
       await runUntilSignalled('collect', io, (signal) => runCollect(config, {}, signal));
     });
 }

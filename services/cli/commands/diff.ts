@@ -3,6 +3,7 @@
  * only; the comparison lives in services/restore (diff-from-archive.ts).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
+import { stopOnSignal } from './stop-on-signal.js';
 import type { Command } from 'commander';
 import { fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -55,17 +56,21 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
     .action(async (flags: DiffFlags) => {
       const json = flags.json === true;
       const bar = progressBar('diff', !json);
+      const released = stopOnSignal('diff', io);
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const env = io.env ?? process.env;
+        const archiveDir = flags.archive ?? archiveDirFromEnv(env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll>');
-        const liveUri = flags.target ?? flags.source ?? process.env.REWIND_SOURCE_URI;
+        const liveUri = flags.target ?? flags.source ?? (env.REWIND_SOURCE_URI || undefined);
+        const liveUriFrom = flags.target !== undefined ? '--target' : flags.source !== undefined ? '--source' : 'REWIND_SOURCE_URI';
         if (!liveUri) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source / REWIND_SOURCE_URI)');
         const report = await diffFromArchive({
           archiveDir,
           ns: flags.ns,
           ...(flags.at === undefined ? {} : { at: flags.at }),
           liveUri,
+          liveUriFrom,
           ...(flags.liveNs === undefined ? {} : { liveNs: flags.liveNs }),
           ...(flags.out === undefined ? {} : { out: flags.out }),
           ...(flags.maxKeys === undefined ? {} : { maxKeys: flags.maxKeys }),
@@ -79,6 +84,8 @@ export function registerDiffCommand(program: Command, io: CommandIo): Command {
       } catch (err) {
         bar.stop();
         fail(io, 'diff', json, err);
+      } finally {
+        released();
       }
     });
 }

@@ -12,6 +12,7 @@ import { documentHistory } from '../../restore/history.js';
 import type { HistoryReport } from '../../restore/history.js';
 import { hasWildcard, validateNamespaceName } from '../../restore/namespace-scope.js';
 import { openArchive } from '../../restore/open-archive.js';
+import { stringifyJson } from '../../../contracts/ordered-json.js';
 
 interface HistoryFlags {
   archive?: string;
@@ -24,7 +25,7 @@ function human(r: HistoryReport): string {
   const lines = [`${r.ns} _id ${JSON.stringify(r.key)}: ${r.versions.length} version(s)`];
   for (const v of r.versions) {
     const txn = v.transaction ? ` txn ${v.transaction.txnNumber}` : '';
-    const what = v.unknown ? `unknown (${v.unknown})` : v.exists ? JSON.stringify(v.document) : v.renamedTo ? `gone (renamed to ${v.renamedTo})` : 'absent';
+    const what = v.unknown ? `unknown (${v.unknown})` : v.exists ? stringifyJson(v.document) : v.renamedTo ? `gone (renamed to ${v.renamedTo})` : 'absent';
     lines.push(`  ${v.time} ${v.position} ${v.operation}${txn}${v.eventId ? ` [${v.eventId}]` : ''}: ${what}`);
   }
   return `${lines.join('\n')}\n`;
@@ -41,7 +42,7 @@ export function registerHistoryCommand(program: Command, io: CommandIo): Command
     .action(async (flags: HistoryFlags) => {
       const json = flags.json === true;
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const archiveDir = flags.archive ?? archiveDirFromEnv(io.env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
         if (!flags.ns || hasWildcard(flags.ns)) throw new RestoreError('BAD_OPTIONS', 'give --ns <db.coll> (one collection)');
         validateNamespaceName(flags.ns, '--ns');

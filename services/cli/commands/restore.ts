@@ -3,6 +3,7 @@
  * job lives in services/restore (restore-from-archive.ts).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
+import { stopOnSignal } from './stop-on-signal.js';
 import type { Command } from 'commander';
 import { collect, fail, positiveInt, printJson } from '../../restore/command-output.js';
 import type { CommandIo } from '../../restore/command-output.js';
@@ -39,6 +40,8 @@ function human(report: RestoreReport): string {
   const lines = [
     `${report.dryRun ? 'dry run (nothing written)' : 'restored'} to ${report.positionIso} (${report.position}), mode ${report.mode}${report.jobId ? `, job ${report.jobId}${report.resumed ? ' (resumed)' : ''}` : ''}`,
   ];
+  const d = report.destination;
+  if (d) lines.push(`into ${d.uri}: ${d.deployment}${d.isCapturedSource === 'yes' ? ', the captured source' : d.isCapturedSource === 'no' ? ', not the captured source' : ', possibly the captured source'}`);
   for (const n of report.namespaces) {
     const c = n.counts;
     lines.push(`  ${n.ns} → ${n.target}: ${c.inserted} inserted, ${c.replaced} replaced, ${c.deleted} deleted, ${c.unchanged} unchanged${c.kept ? `, ${c.kept} kept (differ, left alone)` : ''}${n.indexes.length ? `; indexes ${n.indexes.join(', ')}` : ''}`);
@@ -49,6 +52,7 @@ function human(report: RestoreReport): string {
   }
   const t = report.totals;
   lines.push(`total: ${t.inserted} inserted, ${t.replaced} replaced, ${t.deleted} deleted, ${t.unchanged} unchanged, ${t.kept} kept in ${(report.durationMs / 1000).toFixed(1)} s`);
+  if (!report.changed) lines.push(report.dryRun ? 'nothing would change: the target already matches the archive in this scope' : 'nothing changed: the target already matched the archive in this scope');
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,11 +84,14 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
     .action(async (flags: RestoreFlags) => {
       const json = flags.json === true;
       const bar = progressBar('restore', !json);
+      const released = stopOnSignal('restore', io);
       try {
-        const archiveDir = flags.archive ?? archiveDirFromEnv();
+        const env = io.env ?? process.env;
+        const archiveDir = flags.archive ?? archiveDirFromEnv(env);
         if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
-        const sourceUri = flags.source ?? process.env.REWIND_SOURCE_URI;
-        const jobDir = flags.jobDir ?? process.env.REWIND_JOB_DIR;
+        const sourceUri = flags.source ?? (env.REWIND_SOURCE_URI || undefined);
+        const sourceUriFrom = flags.source === undefined ? 'REWIND_SOURCE_URI' : '--source';
+        const jobDir = flags.jobDir ?? (env.REWIND_JOB_DIR || undefined);
         const report = await restoreFromArchive({
           archiveDir,
           target: {
@@ -99,7 +106,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
           ids: flags.id,
           ...(flags.keysFrom === undefined ? {} : { keysFrom: flags.keysFrom }),
           ...(flags.target === undefined ? {} : { targetUri: flags.target }),
-          ...(sourceUri === undefined ? {} : { sourceUri }),
+          ...(sourceUri === undefined ? {} : { sourceUri, sourceUriFrom }),
           nsFrom: flags.nsFrom,
           nsTo: flags.nsTo,
           confirmSource: flags.yesOverwriteSource === true,
@@ -108,7 +115,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
           ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
           ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
           ...(flags.tempDir === undefined ? {} : { tempDir: flags.tempDir }),
-          onProgress: (e) => bar.update(e.ns, e.processed, e.total),
+          onProgress: (e) => bar.update(e.phase === 'check' ? `${e.ns} (checking)` : e.ns, e.processed, e.total),
         });
         bar.stop();
         if (json) printJson(io, report);
@@ -116,6 +123,8 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
       } catch (err) {
         bar.stop();
         fail(io, 'restore', json, err);
+      } finally {
+        released();
       }
     });
 }

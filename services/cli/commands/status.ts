@@ -7,11 +7,19 @@
 import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { parsePosition } from '../../../contracts/index.js';
-import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
-import { openArchiveAt, summarizeCatalog } from '../../archive/index.js';
-import type { CatalogSummary } from '../../archive/index.js';
-import { STATUS_DIR, readProcessStatuses, statusRefreshMs } from '../../archiver/process-status.js';
+// Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
+// (avsc, zlib): status only reads the catalog, and it must start fast. An S3 archive's
+// modules (the AWS SDK, the keyring) are loaded only for an s3:// archive.
+import { join, resolve } from 'node:path';
+import { parseArchiveLocation } from '../../../contracts/archive-location.js';
+import { parsePosition } from '../../../contracts/position.js';
+import { redactMongoUri } from '../../../contracts/mongo-uri-redact.js';
+import { ArchiveError } from '../../archive/archive-errors.js';
+import { CatalogStore } from '../../archive/catalog-store.js';
+import { summarizeCatalog } from '../../archive/catalog-summary.js';
+import type { CatalogSummary } from '../../archive/catalog-summary.js';
+import { STATUS_DIR, readProcessStatusFiles, statusRefreshMs } from '../../archiver/process-status.js';
+import type { StatusTarget } from '../../archiver/process-status.js';
 import type { ProcessStatus } from '../../archiver/process-status.js';
 import type { CaptureIo } from './up.js';
 
@@ -29,15 +37,30 @@ export interface CaptureStatusReport {
   gaps: CatalogSummary['gaps'];
   openGaps: number;
   processes: (ProcessStatus & { running: boolean })[];
+  /** Status files that hold no process status (shown, never fatal). */
+  unreadableStatusFiles: { file: string; problem: string }[];
+}
+
+/** The catalog and where the status files are: a folder's `.status/`, or the S3 archive's own store. */
+async function openForStatus(archiveDir: string): Promise<{ catalog: CatalogStore; target: StatusTarget }> {
+  const location = parseArchiveLocation(archiveDir);
+  if ('error' in location) throw new ArchiveError('ARCHIVE_LOCATION_INVALID', { location: archiveDir, reason: location.error });
+  if (location.kind === 'fs') {
+    const root = resolve(location.dir);
+    return { catalog: new CatalogStore(root), target: join(root, STATUS_DIR) };
+  }
+  const [{ openArchiveAt }, { archiveAccessFromEnv }] = await Promise.all([import('../../archive/archive-access.js'), import('../../../contracts/runtime-config.js')]);
+  const archive = openArchiveAt(archiveDir, archiveAccessFromEnv());
+  return { catalog: archive.catalog, target: archive.store };
 }
 
 export async function captureStatus(archiveDir: string, nowMs = Date.now()): Promise<CaptureStatusReport> {
-  const archive = openArchiveAt(archiveDir, archiveAccessFromEnv());
-  const catalog = await archive.catalog.read();
+  const { catalog: store, target } = await openForStatus(archiveDir);
+  const catalog = await store.read();
   const summary = summarizeCatalog(catalog);
-  const target = archive.location.kind === 'fs' ? `${archive.root}/${STATUS_DIR}` : archive.store;
   const staleMs = Math.max(STALE_MS, 3 * statusRefreshMs(target));
-  const processes = (await readProcessStatuses(target)).map((p) => ({
+  const read = await readProcessStatusFiles(target);
+  const processes = read.statuses.map((p) => ({
     ...p,
     running: nowMs - Date.parse(p.updatedAt) < staleMs,
   }));
@@ -51,6 +74,7 @@ export async function captureStatus(archiveDir: string, nowMs = Date.now()): Pro
     gaps: summary.gaps,
     openGaps: summary.gaps.filter((g) => g.to === undefined).length,
     processes,
+    unreadableStatusFiles: read.unreadable,
   };
 }
 
@@ -58,7 +82,7 @@ function describeProcess(p: CaptureStatusReport['processes'][number]): string[] 
   const lines = [`  ${p.process} (pid ${p.pid}): ${p.running ? 'running' : `not running (last seen ${p.updatedAt})`}`];
   const c = p.collector as { state?: string; sourceReachable?: boolean; reconnectAttempts?: number; lastError?: string | null; source?: string; copy?: { documents: number } | null } | undefined;
   if (c) {
-    lines.push(`    collector: ${c.state ?? '?'}; source ${c.source ?? '?'} ${c.sourceReachable ? 'reachable' : `UNREACHABLE${c.reconnectAttempts ? ` (retry ${c.reconnectAttempts})` : ''}`}`);
+    lines.push(`    collector: ${c.state ?? '?'}; source ${c.source === undefined ? '?' : redactMongoUri(c.source)} ${c.sourceReachable ? 'reachable' : `UNREACHABLE${c.reconnectAttempts ? ` (retry ${c.reconnectAttempts})` : ''}`}`);
     if (c.copy) lines.push(`    initial copy: ${c.copy.documents} documents so far`);
     if (c.lastError && !c.sourceReachable) lines.push(`    last error: ${c.lastError}`);
   }
@@ -78,6 +102,7 @@ export function formatCaptureStatus(r: CaptureStatusReport): string {
   for (const g of r.gaps) lines.push(`  ${g.to ? '' : 'OPEN '}from ${g.from}${g.to ? ` to ${g.to}` : ' (no base snapshot since)'}: ${g.reason}`);
   lines.push(`processes: ${r.processes.length === 0 ? 'none reported' : ''}`);
   for (const p of r.processes) lines.push(...describeProcess(p));
+  for (const u of r.unreadableStatusFiles) lines.push(`  unreadable status file ${u.file}: ${u.problem}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -88,7 +113,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
     .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
-      const dir = flags.archive ?? archiveDirFromEnv();
+      const dir = flags.archive ?? archiveDirFromEnv(io.env);
       if (!dir) {
         io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
         throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { archiveDirOverride, commonOverrides, configFile, mongoOverrides } from './capture-flags.js';
+import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../../contracts/config.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import type { UpConfig } from '../../../contracts/runtime-config.js';
-import { isArchiveError, openArchiveAt } from '../../archive/index.js';
+import { openArchiveAt } from '../../archive/index.js';
 import type { ArchiveAccess, OpenedArchive } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
 import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
@@ -22,6 +23,7 @@ import type { StatusTarget } from '../../archiver/process-status.js';
 import { Collector } from '../../collector/collector.js';
 import { MongoChangeSource } from '../../collector/mongo-change-source.js';
 import { MongoCopySource } from '../../collector/mongo-copy-source.js';
+import { announceDeployment } from '../../collector/deployment-identity.js';
 import { CatalogResumeStore } from '../../collector/resume-store.js';
 import type { ChangeSource, CopySource } from '../../collector/source-port.js';
 import { EmbeddedLog } from '../../eventlog/embedded-log.js';
@@ -29,6 +31,8 @@ import { EmbeddedLog } from '../../eventlog/embedded-log.js';
 export interface CaptureIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The environment the command reads (REWIND_*); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Injected parts: tests and benchmarks drive the same wiring with a recorded source. */
@@ -84,7 +88,8 @@ function mongoParts(config: { mongo: { uri: string; batchSize: number } }, deps:
   const mongo = deps.source ? null : MongoChangeSource.create(config.mongo.uri, { batchSize: config.mongo.batchSize });
   const source = deps.source ?? (mongo as MongoChangeSource);
   const copySource = deps.copySource ?? new MongoCopySource((mongo as MongoChangeSource).client);
-  return { source, copySource };
+  // The real source's client, to ask the deployment what it is (none for an injected source).
+  return { source, copySource, client: mongo?.client ?? null };
 }
 
 export { mongoParts };
@@ -102,7 +107,7 @@ export function statusTargetOf(archive: OpenedArchive): StatusTarget {
 /** Runs the whole capture in this process until `signal` aborts, then drains and commits. */
 export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('up', config);
-  const { source, copySource } = mongoParts(config, deps);
+  const { source, copySource, client } = mongoParts(config, deps);
   const archive = openArchiveAt(config.archive.dir, archiveAccessOf(config.archive));
   const { store, catalog } = archive;
   // Before the collector reads its resume point: an archive of another source is refused here.
@@ -112,14 +117,7 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
     source,
     copySource,
     producer: eventLog.producer,
-    resumeStore: new CatalogResumeStore(async () => {
-      try {
-        return await catalog.read();
-      } catch (err) {
-        if (isArchiveError(err, 'CATALOG_NOT_FOUND')) return null;
-        throw err;
-      }
-    }),
+    resumeStore: new CatalogResumeStore(() => catalog.readIfExists()),
     log,
     scope: { include: config.mongo.include, exclude: config.mongo.exclude },
     pollWaitMs: config.mongo.pollWaitMs,
@@ -150,6 +148,8 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   try {
+    // First in the log: what the source is, for the catalog (the embedded queue takes it at once).
+    if (client) await announceDeployment(client, eventLog.producer, log);
     await Promise.all([
       collector.run().catch(async (err: unknown) => {
         await archiver.stop();
@@ -186,10 +186,11 @@ export function registerUpCommand(program: Command, io: CaptureIo): Command {
       const config = loadOrExit('up', io, () =>
         loadUpConfig({
           ...configFile(flags),
-          env: process.env,
+          env: io.env ?? process.env,
           overrides: { ...commonOverrides(flags), ...archiveDirOverride(flags.archive), ...mongoOverrides(flags) },
         }),
       );
+      await checkCapturePaths('up', io, config);
       await runUntilSignalled('up', io, (signal) => runUp(config, {}, signal));
     });
 }

@@ -1,13 +1,14 @@
 /**
- * `rewind verify`: re-hashes every file the catalog names and reports each
- * bad or missing one by name; exit code 1 when any is bad. Wiring and
- * formatting only; the checks live in services/archive.
+ * `rewind verify`: checks the catalog against its own checksum, re-hashes
+ * every file the catalog names and reports each bad or missing one by name;
+ * exit code 1 when any is bad (or the catalog was changed outside rewind).
+ * Wiring and formatting only; the checks live in services/archive.
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
 import { openArchiveAt, verifyArchive } from '../../archive/index.js';
-import type { VerifyReport } from '../../archive/index.js';
+import type { CatalogIntegrity, CatalogStore, VerifyReport } from '../../archive/index.js';
 import { archiveDir, exitFailure, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
 
@@ -16,8 +17,13 @@ interface VerifyFlags {
   json?: boolean;
 }
 
-function human(root: string, r: VerifyReport): string {
+function human(root: string, r: VerifyReport, generation: number, integrity: CatalogIntegrity, objectStore: boolean): string {
   const lines = [
+    integrity === 'verified'
+      ? `catalog generation ${generation}: matches its checksum`
+      : objectStore
+        ? `catalog generation ${generation}: no checksum (catalogs on an object store keep none: each generation is a create-only object)`
+        : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
     `verified ${r.files} file(s) of ${root}: ${r.ok} ok (${formatBytes(r.bytes)}), ${r.problems.length} bad or missing`,
   ];
   for (const p of r.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.message}`);
@@ -34,15 +40,21 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       const json = flags.json === true;
       let report: VerifyReport;
       let root: string;
+      let checked: Awaited<ReturnType<CatalogStore['readChecked']>>;
+      let objectStore: boolean;
+      let store: ReturnType<typeof openArchiveAt>['store'];
       try {
         const archive = openArchiveAt(archiveDir(io, 'verify', json, flags.archive), archiveAccessFromEnv());
         root = archive.root;
-        const catalog = await archive.catalog.read();
+        objectStore = archive.location.kind !== 'fs';
+        checked = await archive.catalog.readChecked();
+        const catalog = checked.catalog;
+        store = archive.store;
         // A progress bar only for people watching a terminal.
         const bar = !json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, clearOnComplete: true }) : null;
         bar?.start(1, 0);
         try {
-          report = await verifyArchive(archive.store, catalog, (done, total) => {
+          report = await verifyArchive(store, catalog, (done, total) => {
             bar?.setTotal(total);
             bar?.update(done);
           });
@@ -52,8 +64,9 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       } catch (err) {
         fail(io, 'verify', json, err);
       }
-      if (json) printJson(io, { archive: root, ...report });
-      else io.stdout(human(root, report));
+      const catalogCheck = { generation: checked.catalog.generation, checksum: checked.integrity };
+      if (json) printJson(io, { archive: root, catalog: catalogCheck, ...report });
+      else io.stdout(human(root, report, catalogCheck.generation, catalogCheck.checksum, objectStore));
       if (report.problems.length > 0) exitFailure(`${report.problems.length} bad or missing file(s)`);
     });
 }

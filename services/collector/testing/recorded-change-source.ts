@@ -11,10 +11,13 @@
  *
  * Events can be released over time (availableAtMs) to play a live stream.
  */
-import { Timestamp } from 'bson';
+import { Buffer } from 'node:buffer';
+import { Timestamp, serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
+import { RawChangeEvent } from '../raw-change-event.js';
 import type { ChangeCursor, ChangeSource, RawBatch, StreamStart } from '../source-port.js';
-import { tokenClusterTime } from '../resume-token.js';
+import { tokenClusterTime, tokenData } from '../resume-token.js';
+import { cursorReplyBytes, readReplyAsDriverWould } from './cursor-reply-bytes.js';
 
 export interface RecordedSourceOptions {
   /** Events per batch. Default 100. */
@@ -47,8 +50,17 @@ export function highWaterMarkToken(ts: Timestamp): Document {
   return { _data: `82${hex(ts.high)}${hex(ts.low)}0104` };
 }
 
+/**
+ * Events made as objects by a test's own generator → BSON bytes, as a server would send them. Only for
+ * generated events whose documents have no digit-only field names (an object would have reordered those
+ * already); the documented corpus is read straight into bytes instead (test/fixtures/change-events).
+ */
+export function eventBytes(events: readonly Document[]): Buffer[] {
+  return events.map((e) => Buffer.from(serialize(e)));
+}
+
 export class RecordedChangeSource implements ChangeSource {
-  private readonly events: readonly Document[];
+  private readonly events: readonly Buffer[];
   private readonly options: RecordedSourceOptions;
   private readonly openFailures: Error[];
   /** Cluster time of each event; a split event's later fragments carry their first fragment's. */
@@ -61,13 +73,21 @@ export class RecordedChangeSource implements ChangeSource {
   private readonly byToken = new Map<unknown, number>();
   opens = 0;
 
-  constructor(events: readonly Document[], options: RecordedSourceOptions = {}) {
-    this.events = events;
+  /** Events as BSON bytes, exactly as a server sends them. */
+  constructor(events: readonly Uint8Array[], options: RecordedSourceOptions = {}) {
+    this.events = events.map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength)));
     let last = new Timestamp({ t: 0, i: 0 });
-    this.times = events.map((e, i) => {
-      const data: unknown = (e._id as Document | undefined)?._data;
+    this.times = this.events.map((bytes, i) => {
+      const e = RawChangeEvent.read(bytes);
+      let data: string | undefined;
+      try {
+        data = e.tokenData();
+      } catch {
+        data = undefined;
+      }
       if (!this.byToken.has(data)) this.byToken.set(data, i);
-      return (last = e.clusterTime instanceof Timestamp ? e.clusterTime : last);
+      const ct = e.timestamp('clusterTime');
+      return (last = ct ? new Timestamp({ t: ct.seconds, i: ct.increment }) : last);
     });
     this.options = options;
     this.openFailures = [...(options.openFailures ?? [])];
@@ -111,13 +131,13 @@ export class RecordedChangeSource implements ChangeSource {
     const retained = this.options.retainedFrom ?? 0;
     let from: number;
     if (start.kind === 'after') {
-      const data: unknown = start.token._data;
+      const data: unknown = tokenData(start.token);
       const exact = this.byToken.get(data) ?? -1;
       if (exact >= 0) {
         from = exact + 1;
       } else {
         const ts = tokenClusterTime(start.token);
-        if (!ts) return Promise.reject(new Error(`not a resume token: ${JSON.stringify(start.token)}`));
+        if (!ts) return Promise.reject(new Error(`not a resume token: ${start.token.toString('hex')}`));
         // A high-water-mark token sorts before the events of its cluster time: they come next.
         from = this.times.findIndex((t) => cmpTs(t, ts) >= 0);
         if (from < 0) from = this.events.length;
@@ -134,7 +154,7 @@ export class RecordedChangeSource implements ChangeSource {
   }
 
   /** Batch starting at `from`; waits up to maxWaitMs for events to become visible. */
-  async read(from: number, maxWaitMs: number): Promise<{ events: Document[]; next: number; pbrt: Document | null }> {
+  async read(from: number, maxWaitMs: number): Promise<{ events: Buffer[]; next: number; pbrt: Buffer | null }> {
     const deadline = Date.now() + maxWaitMs;
     let visible = this.visibleCount();
     while (visible <= from && Date.now() < deadline) {
@@ -145,9 +165,9 @@ export class RecordedChangeSource implements ChangeSource {
     const end = Math.min(visible, from + size);
     const events = this.events.slice(from, end);
     // Like the server: a batch cut by size ends at its last event's token; an exhausted one at the high-water mark.
-    let pbrt: Document | null = null;
-    if (end === visible) pbrt = highWaterMarkToken(this.clusterTimeAt(visible));
-    else if (events.length > 0) pbrt = (events[events.length - 1] as Document)._id as Document;
+    let pbrt: Buffer | null = null;
+    if (end === visible) pbrt = Buffer.from(serialize(highWaterMarkToken(this.clusterTimeAt(visible))));
+    else if (events.length > 0) pbrt = RawChangeEvent.read(events[events.length - 1] as Buffer).value('_id');
     return { events, next: end, pbrt };
   }
 
@@ -165,7 +185,9 @@ class RecordedCursor implements ChangeCursor {
   async next(maxWaitMs: number): Promise<RawBatch> {
     const { events, next, pbrt } = await this.source.read(this.position, maxWaitMs);
     this.position = next;
-    return { events, postBatchResumeToken: pbrt };
+    // Through the wire form and the live source's reader: what reaches the collector is what a server's reply gives.
+    const reply = readReplyAsDriverWould(cursorReplyBytes(events, { id: 1n, ns: 'admin.$cmd.aggregate', postBatchResumeToken: pbrt }));
+    return { events: reply.events, postBatchResumeToken: reply.postBatchResumeToken };
   }
 
   close(): Promise<void> {

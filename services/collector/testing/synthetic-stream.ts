@@ -6,7 +6,8 @@
  * event has a unique resume token whose prefix encodes its clusterTime, as the
  * server's do.
  */
-import { Binary, Double, Int32, Long, ObjectId, Timestamp, UUID } from 'bson';
+import { Buffer } from 'node:buffer';
+import { Binary, Double, Int32, Long, ObjectId, Timestamp, UUID, serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 
 export interface SyntheticStreamOptions {
@@ -33,7 +34,13 @@ function rng(seed: number): () => number {
 
 const hex = (n: number, w: number) => (n >>> 0).toString(16).toUpperCase().padStart(w, '0');
 
-export function syntheticStream(o: SyntheticStreamOptions): Document[] {
+/** The events as BSON bytes, as a server sends them (its documents have no digit-only names: generated as objects, nothing is reordered). */
+export function syntheticStream(o: SyntheticStreamOptions): Buffer[] {
+  return syntheticEvents(o).map((e) => Buffer.from(serialize(e)));
+}
+
+/** The same events as objects, for tests that build expectations from them. */
+export function syntheticEvents(o: SyntheticStreamOptions): Document[] {
   const random = rng(o.seed ?? 42);
   const perSecond = o.perSecond ?? 1000;
   const start = o.startSeconds ?? 1_767_000_000;

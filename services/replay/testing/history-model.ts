@@ -7,7 +7,7 @@
  * create and createIndexes. After every clusterTime group it records the true
  * state, so any replay can be checked against it.
  */
-import { Binary, Int32, serialize } from 'bson';
+import { Binary, Int32, serialize } from '../../../contracts/bson.js';
 import type { ChangeEvent } from '../../../contracts/avro/change-event.js';
 import type { Position } from '../../../contracts/position.js';
 import { position } from '../../../contracts/position.js';

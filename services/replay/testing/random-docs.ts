@@ -5,8 +5,9 @@
  * is checked against. Documents are Maps, so field order is explicit (a plain
  * object would move integer-like names first) and `serialize` keeps it.
  */
-import { Decimal128, Double, Int32, Long, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, deserialize, serialize } from '../../../contracts/bson.js';
 import type { UpdateDescriptionRecord } from '../../../contracts/avro/change-event.js';
+import { readElements } from '../bson-bytes.js';
 
 export type Value = Int32 | Double | Long | Decimal128 | string | boolean | null | Doc | Value[];
 export type Doc = Map<string, Value>;
@@ -35,10 +36,15 @@ export class Rng {
   }
 }
 
-/** Plain names, numeric-looking names and names with a dot, which need disambiguatedPaths. */
+/**
+ * Plain names, numeric-looking names and names with a dot, which need
+ * disambiguatedPaths: most dotted ones start with a plain name (and "b.0"
+ * with a name and an index), so a document may hold both `a.b` and `a: {b}`
+ * and a path may name either.
+ */
 const PLAIN = ['a', 'b', 'c', 'd', 'e', 'f'];
 const NUMERIC = ['0', '1', '7'];
-const DOTTED = ['p.q', 'r.s'];
+const DOTTED = ['p.q', 'a.b', 'b.0', 'c.d.e'];
 
 function fieldName(rng: Rng): string {
   const r = rng.next();
@@ -128,7 +134,7 @@ interface DiffOut {
   disambiguated: [string, (string | Int32)[]][];
 }
 
-type Component = { name: string; index: boolean };
+export type Component = { name: string; index: boolean };
 
 function record(out: DiffOut, path: Component[], list: 'updated' | 'removed' | 'truncated', v?: Value, newSize?: number): void {
   const text = path.map((c) => c.name).join('.');
@@ -143,11 +149,15 @@ function record(out: DiffOut, path: Component[], list: 'updated' | 'removed' | '
 
 function diffDoc(rng: Rng, before: Doc, after: Doc, path: Component[], out: DiffOut): void {
   for (const k of before.keys()) if (!after.has(k)) record(out, [...path, { name: k, index: false }], 'removed');
+  const names = [...new Set([...before.keys(), ...after.keys()])];
   for (const [k, a] of after) {
     const p = [...path, { name: k, index: false }];
     const b = before.get(k);
     if (b === undefined && !before.has(k)) record(out, p, 'updated', a);
-    else diffValue(rng, b as Value, a, p, out);
+    // Next to a field named "k.x", a path into k could read as that field's: sent whole, so no two paths are one text.
+    else if (names.some((o) => o.startsWith(`${k}.`))) {
+      if (!same(b as Value, a)) record(out, p, 'updated', a);
+    } else diffValue(rng, b as Value, a, p, out);
   }
 }
 
@@ -182,7 +192,11 @@ function diffArray(rng: Rng, b: Value[], a: Value[], path: Component[], out: Dif
   });
 }
 
-/** The updateDescription of a change from `before` to `after`, as MongoDB's delta diff would report it. */
+/**
+ * The updateDescription of a change from `before` to `after`, as MongoDB's
+ * delta diff would report it on a stream with showExpandedEvents (6.1+):
+ * disambiguatedPaths always there, empty when nothing is ambiguous.
+ */
 export function diffDocuments(rng: Rng, before: Doc, after: Doc): UpdateDescriptionRecord {
   const out: DiffOut = { updated: [], removed: [], truncated: [], disambiguated: [] };
   diffDoc(rng, before, after, [], out);
@@ -190,10 +204,72 @@ export function diffDocuments(rng: Rng, before: Doc, after: Doc): UpdateDescript
     updatedFields: Buffer.from(serialize(new Map(out.updated))),
     removedFields: out.removed,
     truncatedArrays: out.truncated,
-    disambiguatedPaths: out.disambiguated.length === 0 ? null : Buffer.from(serialize(new Map(out.disambiguated))),
+    disambiguatedPaths: Buffer.from(serialize(new Map(out.disambiguated))),
   };
 }
 
 export function docBytes(d: Doc): Buffer {
   return Buffer.from(serialize(d));
+}
+
+/** The event as a server without showExpandedEvents (or 6.0) sends it: no disambiguatedPaths. */
+export function withoutDisambiguation(ud: UpdateDescriptionRecord): UpdateDescriptionRecord {
+  return { ...ud, disambiguatedPaths: null };
+}
+
+export type PathGoal = 'set' | 'remove' | 'truncate';
+
+function isContainer(v: Value | undefined): v is Doc | Value[] {
+  return v instanceof Map || Array.isArray(v);
+}
+
+/**
+ * A model of how a path without disambiguatedPaths is read against the
+ * document (services/replay/resolve-paths.ts has the rules and why): the first
+ * reading a delta can have written — in a document the whole rest as a name,
+ * then dot-bounded prefixes naming a document or array, longest first, then
+ * (for a set) a new field named by the rest; in an array an index, descending
+ * only into an element that exists. Undefined when no delta can have written
+ * the path.
+ */
+export function placePath(before: Doc, path: string, goal: PathGoal): Component[] | undefined {
+  const place = (container: Doc | Value[], rest: string): Component[] | undefined => {
+    if (Array.isArray(container)) {
+      const dot = rest.indexOf('.');
+      const name = dot < 0 ? rest : rest.slice(0, dot);
+      if (!/^(0|[1-9][0-9]*)$/.test(name)) return undefined;
+      const exists = Number(name) < container.length;
+      const element = container[Number(name)];
+      if (dot < 0) return goal === 'remove' || (goal === 'truncate' && !(exists && Array.isArray(element))) ? undefined : [{ name, index: true }];
+      if (!exists || !isContainer(element)) return undefined;
+      const below = place(element, rest.slice(dot + 1));
+      return below && [{ name, index: true }, ...below];
+    }
+    if (container.has(rest) && (goal !== 'truncate' || Array.isArray(container.get(rest)))) return [{ name: rest, index: false }];
+    const prefixes = [...container.keys()].filter((k) => rest.startsWith(`${k}.`) && isContainer(container.get(k))).sort((x, y) => y.length - x.length);
+    for (const k of prefixes) {
+      const below = place(container.get(k) as Doc | Value[], rest.slice(k.length + 1));
+      if (below) return [{ name: k, index: false }, ...below];
+    }
+    return goal === 'set' ? [{ name: rest, index: false }] : undefined;
+  };
+  return place(before, path);
+}
+
+/** Every path of `ud` with what it does there, in the order the event lists them. */
+export function eventPaths(ud: UpdateDescriptionRecord): { path: string; goal: PathGoal }[] {
+  const updated = readElements(ud.updatedFields).map((e) => ({ path: e.name, goal: 'set' as const }));
+  return [...updated, ...ud.removedFields.map((path) => ({ path, goal: 'remove' as const })), ...ud.truncatedArrays.map((t) => ({ path: t.field, goal: 'truncate' as const }))];
+}
+
+/** The components `ud` means by `path`: its disambiguatedPaths entry, else its dot-separated names (numeric ones index arrays). */
+export function trueComponents(ud: UpdateDescriptionRecord, path: string): Component[] {
+  const listed = ud.disambiguatedPaths === null ? undefined : (deserialize(ud.disambiguatedPaths) as Record<string, unknown[] | undefined>)[path];
+  if (listed !== undefined) return listed.map((c) => (typeof c === 'string' ? { name: c, index: false } : { name: String(c), index: true }));
+  return path.split('.').map((name) => ({ name, index: /^\d+$/.test(name) }));
+}
+
+/** disambiguatedPaths that list `readings`, for an event whose paths are to be read exactly so. */
+export function disambiguatedPathsOf(readings: Map<string, Component[]>): Buffer {
+  return Buffer.from(serialize(new Map([...readings].map(([path, cs]) => [path, cs.map((c) => (c.index ? new Int32(Number(c.name)) : c.name))]))));
 }

@@ -61,7 +61,8 @@ describe('rewind up / collect / archive / status', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rewind-status-'));
     dirs.push(dir);
     const events = syntheticStream({ events: 1500, perSecond: 300, startSeconds: Math.floor(Date.now() / 1000) - 60 });
-    const t0 = Date.now() + 200;
+    // A fresh start records from the moment its stream opens: the lead leaves room for a slow start on a busy machine.
+    const t0 = Date.now() + 1000;
     const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i });
     const config = loadUpConfig({ overrides: { mongo: { uri: 'mongodb://recorded' }, archive: { dir, segmentMaxAgeMs: 100 } } });
     const controller = new AbortController();

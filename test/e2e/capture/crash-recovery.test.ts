@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { comparePositions, parsePosition, position } from '../../../contracts/index.js';
 import type { Catalog } from '../../../contracts/index.js';
 import { CatalogStore, FsBlobStore, isArchiveError, readSegment } from '../../../services/archive/index.js';
-import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
+import { syntheticEvents } from '../../../services/collector/testing/synthetic-stream.js';
 import { describeWith, uniqueTopic } from '../../harness/index.js';
 import type { ChildSettings } from './capture-child.js';
 
@@ -107,7 +107,7 @@ describe('rewind up: kill -9 at random moments during a stream', () => {
     dirs.push(dir);
     const seed = Date.now() % 100_000;
     const settings: ChildSettings = { ...STREAM, seed: 11, startAtMs: Date.now() + 6000, archiveDir: dir };
-    const events = syntheticStream({ events: STREAM.events, perSecond: STREAM.perSecond, seed: 11 });
+    const events = syntheticEvents({ events: STREAM.events, perSecond: STREAM.perSecond, seed: 11 });
     let child = start('up', settings);
     // The first process takes its base before the stream starts, so every event must reach the archive.
     await waitFor(dir, hasBase, 30_000);
@@ -140,7 +140,7 @@ describeWith('kafka', 'rewind collect + rewind archive over Kafka: kill -9 of ei
       topic,
       groupId: `${topic}-archiver`,
     };
-    const events = syntheticStream({ events: STREAM.events, perSecond: STREAM.perSecond, seed: 12 });
+    const events = syntheticEvents({ events: STREAM.events, perSecond: STREAM.perSecond, seed: 12 });
     let collector = start('collect', settings);
     let archiver = start('archive', settings);
     await waitFor(dir, hasBase, 30_000);

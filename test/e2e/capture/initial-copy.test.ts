@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from 'bson';
+import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from '../../../contracts/bson.js';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { Collector } from '../../../services/collector/collector.js';
 import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
 import { CatalogResumeStore } from '../../../services/collector/resume-store.js';
-import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
+import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
 import { EmbeddedLog } from '../../../services/eventlog/embedded-log.js';
 import { describeWith, uniqueDatabase } from '../../harness/index.js';
 
@@ -59,7 +59,7 @@ describeWith('wire', 'initial copy through a MongoDB wire server', (server) => {
     await catalog.init('copy-test');
     const log = new EmbeddedLog();
     // No change events: the stream is idle while the copy runs (its content is not what this test is about).
-    const source = new RecordedChangeSource([{ _id: { _data: '8265000000000000012B04' }, clusterTime: new Timestamp({ t: 1_690_000_000, i: 1 }) }]);
+    const source = new RecordedChangeSource(eventBytes([{ _id: { _data: '8265000000000000012B04' }, clusterTime: new Timestamp({ t: 1_690_000_000, i: 1 }) }]));
     const collector = new Collector({
       source,
       copySource: new MongoCopySource(client),

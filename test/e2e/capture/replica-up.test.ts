@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
-import { Int32 } from 'bson';
+import { Int32 } from '../../../contracts/bson.js';
 import type { Timestamp } from 'bson';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
@@ -20,6 +20,8 @@ import { CatalogStore, FsBlobStore, readSegment, readSnapshotNamespace } from '.
 import { runUp } from '../../../services/cli/commands/up.js';
 import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { describeWith, uniqueDatabase } from '../../harness/index.js';
+import { ejsonToBson } from '../../../contracts/ejson-to-bson.js';
+import { OrderedDocument, documentForDriver } from '../../../services/restore/driver-document.js';
 
 describeWith('replica', 'rewind up against a real replica set', (server) => {
   it('archives a write load exactly once and compacts to the live state', async () => {
@@ -52,6 +54,11 @@ describeWith('replica', 'rewind up against a real replica set', (server) => {
       for (let i = 0; i < 300; i++) await coll.insertOne({ _id: new Int32(i), n: new Int32(0) });
       for (let i = 0; i < 300; i += 3) await coll.updateOne({ _id: new Int32(i) }, { $inc: { n: 1 }, $push: { tags: `t${i}` } });
       for (let i = 1; i < 300; i += 7) await coll.deleteOne({ _id: new Int32(i) });
+      // Digit-only field names, top level and nested, inserted and then set: captured and compacted, they must
+      // come out in the server's order, which a decode into an object anywhere on the way would change.
+      const digits = client.db(db).collection('orders');
+      await digits.insertOne(documentForDriver(ejsonToBson('{"_id":{"$numberInt":"5000"},"b":"x","10":{"$numberInt":"1"},"2":{"$numberInt":"2"},"a":{"9":1,"x":2,"0":3}}')));
+      await digits.updateOne({ _id: new Int32(5000) }, { $set: new OrderedDocument([['30', new Int32(1)], ['4', new Int32(2)], ['10', new Int32(7)]]) });
       const session = client.startSession();
       await session.withTransaction(async () => {
         await coll.insertOne({ _id: new Int32(1000), n: new Int32(1) }, { session });
@@ -69,6 +76,9 @@ describeWith('replica', 'rewind up against a real replica set', (server) => {
       await running;
 
       const c = await catalog.read();
+      // up recorded what the source said it is: the replica set's name and id.
+      expect(c.deployments?.map((d) => d.identity.kind)).toEqual(['replica-set']);
+      expect(c.deployments?.[0]?.identity).toMatchObject({ replicaSetId: expect.stringMatching(/^[0-9a-f]{24}$/) as unknown });
       const store = new FsBlobStore(dir);
       const ids: string[] = [];
       const ops: string[] = [];
@@ -79,8 +89,8 @@ describeWith('replica', 'rewind up against a real replica set', (server) => {
         }
       }
       expect(new Set(ids).size).toBe(ids.length);
-      expect(ops.filter((o) => o === 'insert')).toHaveLength(301);
-      expect(ops.filter((o) => o === 'update')).toHaveLength(101);
+      expect(ops.filter((o) => o === 'insert')).toHaveLength(302);
+      expect(ops.filter((o) => o === 'update')).toHaveLength(102);
       expect(ops.filter((o) => o === 'delete')).toHaveLength(44);
 
       // Compact everything and compare with the live collection.

@@ -10,10 +10,11 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runRewind(argv: readonly string[]): Promise<CliRun> {
+/** `env`: the environment the command reads (REWIND_*); this process's when absent. */
+export async function runRewind(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), ...(env ? { env } : {}) });
   return { code, stdout, stderr };
 }
 

@@ -9,15 +9,16 @@
  * compared document was inserted into a collection by the restore (never
  * overwritten in place), see TEST-INFRA.md on the stand-in's field order.
  */
-import { cp, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Int32, serialize } from 'bson';
+import { Int32, serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { formatPosition, position } from '../../../contracts/index.js';
 import { CatalogStore } from '../../../services/archive/index.js';
+import { DIFF_REPORT_KIND } from '../../../services/restore/diff.js';
 import { describeWith, mongoClient, uniqueDatabase } from '../../harness/index.js';
 import { errorOf, runRewind } from './cli-runner.js';
 import { RawEvents } from './raw-events.js';
@@ -158,6 +159,8 @@ describeWith('wire', 'restore, diff and history through the CLI', (server) => {
   it('refuses bad input with a clear error, a non-zero exit and no write', async () => {
     const db = uniqueDatabase('refusals');
     const into = ['--target', server.uri, '--ns-from', 'shop.*', '--ns-to', `${db}.*`];
+    const report = join(jobDir, 'people-report.json');
+    await writeFile(report, JSON.stringify({ kind: DIFF_REPORT_KIND, version: 1, ns: 'shop.people', at: latestPosition, truncated: false, missing: ['ann'], unexpected: [], diverged: [] }));
     const cases: [string[], string, RegExp][] = [
       [['--ns', 'shop.nope', ...into], 'UNKNOWN_NAMESPACE', /shop\.nope/],
       [['--to', '2020-01-01T00:00:00Z', ...into], 'OUTSIDE_WINDOW', /before the restorable window/],
@@ -171,6 +174,13 @@ describeWith('wire', 'restore, diff and history through the CLI', (server) => {
       [['--id', '{"$oid": "nope"}', '--ns', 'shop.orders', ...into], 'BAD_KEY', /--id/],
       [['--mode', 'sideways', ...into], 'BAD_OPTIONS', /--mode/],
       [['--source', server.uri, '--ns', 'shop.orders'], 'CONFIRMATION_REQUIRED', /--yes-overwrite-source/],
+      // A mapping that maps nothing would have restored into the live shop.* names themselves.
+      [['--source', server.uri, '--yes-overwrite-source', '--mode', 'overwrite', '--ns-from', 'shp.*', '--ns-to', `${db}.*`], 'UNKNOWN_NAMESPACE', /--ns-from "shp\.\*".*maps nothing/],
+      // A key that never existed: refused, not an empty collection.
+      [['--id', '99999', '--ns', 'shop.orders', ...into], 'UNKNOWN_KEY', /no document with --id \{"\$numberInt":"99999"\} exists in shop\.orders/],
+      // --keys-from no longer replaces an explicit, different --ns.
+      [['--keys-from', report, '--mode', 'missing-only', '--ns', 'shop.orders', ...into], 'BAD_OPTIONS', /--ns "shop\.orders" contradicts --keys-from .*"shop\.people"/],
+      [['--job', 'j1', '--dry-run', ...into], 'BAD_OPTIONS', /--job has no effect with --dry-run/],
     ];
     for (const [args, code, message] of cases) {
       const run = await restore(...args);
@@ -181,6 +191,16 @@ describeWith('wire', 'restore, diff and history through the CLI', (server) => {
     }
     expect(await client.db(db).listCollections().toArray()).toEqual([]);
     expect(await client.db('shop').listCollections().toArray()).toEqual([]); // in place was refused
+
+    // A scope that selects nothing says so and creates nothing.
+    const nothing = await restore('--filter', '{"status": "no-such-status"}', '--ns', 'shop.orders', ...into);
+    expect(nothing.code, nothing.stdout).toBe(0);
+    const nothingReport = JSON.parse(nothing.stdout) as { changed: boolean; namespaces: { warnings: string[] }[] };
+    expect(nothingReport.changed).toBe(false);
+    expect(nothingReport.namespaces[0]?.warnings.join(' ')).toMatch(/no document of shop\.orders is in the .* scope/);
+    const nothingHuman = await runRewind(['restore', '--archive', archive.root, '--job-dir', jobDir, '--filter', '{"status": "no-such-status"}', '--ns', 'shop.orders', ...into]);
+    expect(nothingHuman.stdout).toContain('nothing changed');
+    expect(await client.db(db).listCollections().toArray()).toEqual([]);
 
     // into-empty into a non-empty collection.
     await client.db(db).collection('people').insertOne({ _id: 'someone' } as Document);

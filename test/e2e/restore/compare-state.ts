@@ -4,7 +4,7 @@
  * document bytes (read back raw, sorted) and index names, collection by
  * collection, with nothing extra.
  */
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { MongoClient } from 'mongodb';
 import { expect } from 'vitest';

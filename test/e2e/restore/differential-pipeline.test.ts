@@ -9,14 +9,14 @@
  * Valid on every server for the same reason as differential.test.ts: only
  * inserts into fresh collections are compared, as raw bytes.
  */
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import fc from 'fast-check';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compareDocumentKeys, comparePositions, position } from '../../../contracts/index.js';
 import type { Position } from '../../../contracts/index.js';
-import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
+import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
 import { ID_INDEX } from '../../../services/replay/collection-metadata.js';
 import { restorableWindow } from '../../../services/replay/plan-restore.js';
@@ -58,7 +58,7 @@ describeWith('wire', 'differential restore through collector, log and archiver',
     // The copy reads by _id, as MongoCopySource does (sort({_id: 1})).
     // Events appear over time, after the collector has opened its stream and taken the copy.
     const t0 = Date.now() + 1500;
-    const stream = new RecordedChangeSource(raws, { batchSize: 50, availableAtMs: (i) => t0 + i * 2 });
+    const stream = new RecordedChangeSource(eventBytes(raws), { batchSize: 50, availableAtMs: (i) => t0 + i * 2 });
     const end = last;
     captured = await captureThroughPipeline({
       source: stream,

@@ -3,7 +3,7 @@
  * drop that took it away, and an update whose prior state the archive does
  * not hold is reported as unknown, never invented. Pure archive work: no server.
  */
-import { Int32 } from 'bson';
+import { Int32 } from '../../../contracts/bson.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { position } from '../../../contracts/index.js';
 import { documentHistory } from '../../../services/restore/history.js';
@@ -31,7 +31,7 @@ describe('document history across rename and drop', () => {
   it('ends a renamed collection’s document with the rename, naming the new namespace', async () => {
     const h = await documentHistory({ store: archive.store, catalog: await archive.catalog(), ns: 'shop.a', key: keyFromValue(new Int32(1)) });
     expect(h.versions.map((v) => [v.operation, v.exists])).toEqual([['snapshot', true], ['update', true], ['rename', false]]);
-    expect(h.versions[1]?.document).toEqual({ _id: { $numberInt: '1' }, v: { $numberInt: '2' } });
+    expect(h.versions[1]?.document?.toJSON()).toEqual({ _id: { $numberInt: '1' }, v: { $numberInt: '2' } });
     expect(h.versions[2]?.renamedTo).toBe('shop.b');
   });
 

@@ -2,7 +2,7 @@
  * A StateAtT built from documents in memory, for tests of restore's writers
  * that do not need an archive: the same port archive-state.ts implements.
  */
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { compareDocumentKeys, position } from '../../../contracts/index.js';
 import type { CollectionMetadata, Position } from '../../../contracts/index.js';

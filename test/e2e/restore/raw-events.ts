@@ -2,7 +2,7 @@
  * Hand-made raw change events in the corpus's shapes, for scenario tests that
  * need one precise history (a deleteMany to undo, a document's versions).
  */
-import { Binary, Long, Timestamp } from 'bson';
+import { Binary, Long, Timestamp } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import type { RawGroup } from './workload.js';
 

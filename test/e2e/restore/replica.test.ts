@@ -13,7 +13,7 @@
  * skipped here with the harness's reason. Byte-identical holds on mongod for
  * documents inserted by the restore into fresh collections.
  */
-import { Double, Int32, deserialize } from 'bson';
+import { Double, Int32, deserialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { ClientSession, Db, Filter, UpdateFilter } from 'mongodb';
@@ -22,6 +22,8 @@ import { EXACT_BSON, comparePositions, position } from '../../../contracts/index
 import type { Position } from '../../../contracts/index.js';
 import { MongoChangeSource, mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
+import { readDeploymentIdentity } from '../../../services/collector/deployment-identity.js';
+import { placeTarget } from '../../../services/restore/target-placement.js';
 import { restorableWindow } from '../../../services/replay/plan-restore.js';
 import { describeWith, mongoClient, uniqueDatabase } from '../../harness/index.js';
 import { restoreAndCompare } from './compare-state.js';
@@ -147,4 +149,14 @@ describeWith('replica', 'differential restore over a real replica set, capturing
       await restoreAndCompare({ client, store: captured.store, catalog: captured.catalog, truth, sourceDb: source });
     }
   }, 240_000);
+
+  it('identifies the replica set by its name and replicaSetId, and knows it is the source it captured', async () => {
+    const identity = await readDeploymentIdentity(client);
+    expect(identity.kind).toBe('replica-set');
+    if (identity.kind !== 'replica-set') return;
+    expect(identity.replicaSetId).toMatch(/^[0-9a-f]{24}$/);
+    const captured = [{ identity, firstSeenAt: new Date().toISOString() }];
+    expect(placeTarget({ targetGiven: true, target: await readDeploymentIdentity(client), captured })).toMatchObject({ inPlace: true, match: 'same' });
+    expect(placeTarget({ targetGiven: true, target: { ...identity, replicaSetId: 'f'.repeat(24) }, captured })).toMatchObject({ inPlace: false, match: 'different' });
+  });
 });

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serialize } from 'bson';
+import { serialize } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import { compareDocumentKeys, formatPosition, parsePosition, positionSortKey } from '../../../contracts/index.js';
 import type { Catalog, ChangeEvent, Position, SnapshotNamespace } from '../../../contracts/index.js';
@@ -73,7 +73,7 @@ export class TestArchive {
 
   /** Normalizes a group's raw events (index = place in the group) and queues them for the next segment. */
   add(group: RawGroup): ChangeEvent[] {
-    const events = group.events.map((raw, index) => normalizeChangeEvent(raw, { index, fullDocumentMode: 'default' }));
+    const events = group.events.map((raw, index) => normalizeChangeEvent(serialize(raw), { index, fullDocumentMode: 'default' }));
     this.pending.push(...events);
     return events;
   }

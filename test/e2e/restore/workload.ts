@@ -14,7 +14,7 @@
  * appends, a replace takes the new document's order. The model is the oracle:
  * the events are derived from it, never from the code under test.
  */
-import { Binary, Double, Int32, Long, Timestamp } from 'bson';
+import { Binary, Double, Int32, Long, Timestamp } from '../../../contracts/bson.js';
 import type { Document } from 'bson';
 import fc from 'fast-check';
 import { position } from '../../../contracts/index.js';

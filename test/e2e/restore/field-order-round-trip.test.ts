@@ -1,0 +1,120 @@
+// Digit-only field names through the whole byte path, over the real driver and a real socket: a
+// document stored as {_id, b, "10", "2", a: {"9", x, "0"}} is copied by the initial copy, archived,
+// restored into another database and read back raw, byte-identical; history prints it in that order
+// too. A decode into a JavaScript object anywhere on the way would move "2" and "10" first.
+// (The stand-in keeps a document's field order on insert, and _id is written first here, as mongod
+// would put it: ../shared/TEST-INFRA.md lists where it differs.)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Timestamp } from '../../../contracts/bson.js';
+import { ejsonToBson } from '../../../contracts/ejson-to-bson.js';
+import { stringifyJson } from '../../../contracts/ordered-json.js';
+import { CatalogStore, FsBlobStore } from '../../../services/archive/index.js';
+import { Archiver } from '../../../services/archiver/archiver.js';
+import { Collector } from '../../../services/collector/collector.js';
+import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
+import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
+import { CatalogResumeStore } from '../../../services/collector/resume-store.js';
+import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
+import { EmbeddedLog } from '../../../services/eventlog/embedded-log.js';
+import { keyFromText } from '../../../services/restore/document-keys.js';
+import { documentForDriver } from '../../../services/restore/driver-document.js';
+import { documentHistory } from '../../../services/restore/history.js';
+import { restoreFromArchive } from '../../../services/restore/restore-from-archive.js';
+import { describeWith, uniqueDatabase } from '../../harness/index.js';
+
+const silent = pino({ level: 'silent' });
+
+const DOCS = [
+  '{"_id":{"$numberInt":"1"},"b":"x","10":{"$numberInt":"1"},"2":{"$numberInt":"2"},"a":{"9":{"$numberInt":"1"},"x":{"$numberInt":"2"},"0":{"$numberInt":"3"}}}',
+  '{"_id":{"$numberInt":"2"},"list":[{"7":"p","3":"q"}],"1":{"$numberLong":"5"}}',
+].map((t) => ejsonToBson(t));
+
+async function rawDocuments(client: MongoClient, db: string): Promise<string[]> {
+  const found = await client.db(db).collection('orders').find({}, { sort: { _id: 1 }, raw: true }).toArray();
+  return found.map((d) => Buffer.from(d as unknown as Uint8Array).toString('hex'));
+}
+
+describeWith('wire', 'digit-only field names from the source to a restored copy', (server) => {
+  let client: MongoClient;
+  let dir: string;
+  const source = uniqueDatabase('order-src');
+  const target = uniqueDatabase('order-dst');
+
+  beforeAll(async () => {
+    client = new MongoClient(server.uri, { ...mongoClientOptions, serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+    dir = await mkdtemp(join(tmpdir(), 'rewind-field-order-'));
+    await client.db(source).collection('orders').insertMany(DOCS.map((d) => documentForDriver(d)));
+  });
+  afterAll(async () => {
+    await client?.db(source).dropDatabase().catch(() => undefined);
+    await client?.db(target).dropDatabase().catch(() => undefined);
+    await client?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the source holds the order, the archive keeps it, a restore writes it back byte for byte', async () => {
+    // Written so that the stand-in holds that order (checked: without it the round trip proves nothing).
+    expect(await rawDocuments(client, source)).toEqual(DOCS.map((d) => d.toString('hex')));
+
+    const store = new FsBlobStore(dir);
+    const catalog = new CatalogStore(dir);
+    await catalog.init('field-order');
+    const log = new EmbeddedLog();
+    const collector = new Collector({
+      source: new RecordedChangeSource(eventBytes([{ _id: { _data: '8265000000000000012B04' }, clusterTime: new Timestamp({ t: 1_690_000_000, i: 1 }) }])),
+      copySource: new MongoCopySource(client),
+      producer: log.producer,
+      resumeStore: new CatalogResumeStore(() => catalog.read()),
+      log: silent,
+      scope: { include: [`${source}.*`], exclude: [] },
+      pollWaitMs: 20,
+    });
+    const archiver = new Archiver({
+      consumer: log.consumer,
+      store,
+      catalog,
+      sourceId: 'field-order',
+      log: silent,
+      segmentMaxBytes: 1 << 20,
+      segmentMaxAgeMs: 100,
+      codec: 'deflate',
+      compaction: { everyMs: null, afterEvents: null, memoryBytes: 32 << 20 },
+      retention: { windowMs: null },
+      pollWaitMs: 20,
+      logEnded: () => log.ended,
+    });
+    const running = Promise.all([collector.run(), archiver.run()]);
+    const deadline = Date.now() + 30_000;
+    while ((await catalog.read()).snapshots.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await collector.stop();
+    await running;
+
+    const report = await restoreFromArchive({
+      archiveDir: dir,
+      target: {},
+      mode: 'into-empty',
+      dryRun: false,
+      namespaces: [`${source}.orders`],
+      ids: [],
+      targetUri: server.uri,
+      nsFrom: [`${source}.orders`],
+      nsTo: [`${target}.orders`],
+      confirmSource: false,
+      jobDir: join(dir, '..', `${target}-jobs`),
+    });
+    expect(report.namespaces[0]?.counts.inserted).toBe(DOCS.length);
+    expect(await rawDocuments(client, target)).toEqual(DOCS.map((d) => d.toString('hex')));
+
+    // history shows the version in the document's own order.
+    const history = await documentHistory({ store, catalog: await catalog.read(), ns: `${source}.orders`, key: keyFromText('1') });
+    const text = stringifyJson(history.versions[0]?.document);
+    expect(text).toBe('{"_id":{"$numberInt":"1"},"b":"x","10":{"$numberInt":"1"},"2":{"$numberInt":"2"},"a":{"9":{"$numberInt":"1"},"x":{"$numberInt":"2"},"0":{"$numberInt":"3"}}}');
+    await rm(join(dir, '..', `${target}-jobs`), { recursive: true, force: true });
+  });
+});
