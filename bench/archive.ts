@@ -6,7 +6,10 @@
  * - read: events read, verified (sha256) and decoded per second (readSegment)
  *   vs `changeEventType.fromBuffer` of the same records;
  * - bytes per event on disk vs raw avsc bytes per event (lower is better);
- * - full run only: peak RSS of a separate process reading a ~2 GB segment set.
+ * - full run only: peak RSS of a separate process reading a ~2 GB segment set;
+ * - storage at rest (support/archive-storage.ts): through S3 against raw
+ *   PutObject/GetObject of the same bytes, encryption on against off,
+ *   zstandard against deflate.
  *
  * Events are realistic: documents of ~0.5–1 KB with mixed BSON types.
  */
@@ -23,6 +26,7 @@ import type { ChangeEvent, OperationType, SegmentEntry } from '../contracts/inde
 import { CatalogStore, FsBlobStore, SegmentWriter, readSegment } from '../services/archive/index.js';
 import type { BenchContext, BenchResult, Figure } from './convention.js';
 import { timed } from './convention.js';
+import { fsStorageFigures, s3Figures } from './support/archive-storage.js';
 
 const MB = 1024 * 1024;
 
@@ -238,6 +242,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       codec: 'deflate',
       segmentBytes: fileBytes,
     };
+
+    const storage = await fsStorageFigures(ctx, events, perSegment, rounds);
+    figures.push(...storage.figures);
+    params.storage = storage.params;
+    if (!ctx.args.includes('--no-s3')) {
+      const s3 = await s3Figures(ctx, events, perSegment, rounds);
+      figures.push(...s3.figures);
+      params.s3 = s3.params;
+    }
 
     if (!ctx.quick) {
       const big = await bigReadRss(ctx, 2 * 1024 * MB);

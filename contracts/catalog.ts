@@ -37,7 +37,7 @@ export const segmentEntrySchema = z.strictObject({
   first: positionString,
   last: positionString,
   count: z.number().int().nonnegative(),
-  codec: z.enum(['null', 'deflate']),
+  codec: z.enum(['null', 'deflate', 'zstandard']),
   /** Events per namespace, so a selective restore can skip segments. */
   namespaces: z.record(namespaceName, z.number().int().nonnegative()),
   createdAt: z.iso.datetime(),

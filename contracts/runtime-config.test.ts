@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.js';
-import { kafkaTopicName, loadArchiveRunConfig, loadCollectConfig, loadUpConfig } from './runtime-config.js';
+import { archiveAccessFromEnv, kafkaTopicName, loadArchiveRunConfig, loadCollectConfig, loadUpConfig } from './runtime-config.js';
 
 function file(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'rewind-config-'));
@@ -77,5 +77,30 @@ describe('runtime configuration', () => {
     const archive = loadArchiveRunConfig({ env });
     expect(archive.archive.dir).toBe('/a');
     expect(configError(() => loadCollectConfig({ env: { ...env, REWIND_KAFKA_BROKERS: 'nohost' } })).issues[0]?.path).toBe('kafka.brokers.0');
+  });
+
+  it('takes an s3:// archive with its S3 settings from the file or REWIND_S3_*, and names bad ones', () => {
+    const path = file({ mongo: { uri: 'mongodb://a:27017' }, archive: { dir: 's3://backups/prod/shop', s3: { endpoint: 'http://127.0.0.1:9000', partBytes: '16MiB' } } });
+    const c = loadUpConfig({ file: path, env: { REWIND_S3_ADDRESSING: 'path', REWIND_S3_REGION: 'eu-west-1' } });
+    expect(c.archive.dir).toBe('s3://backups/prod/shop');
+    expect(c.archive.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', addressing: 'path', partBytes: 16 * 1024 * 1024, maxAttempts: 8, leaseMs: 30_000 });
+    const bad = configError(() =>
+      loadUpConfig({
+        file: file({ mongo: { uri: 'mongodb://a:27017' }, archive: { dir: 's3://Bad_Bucket/x', s3: { partBytes: '1MiB', addresing: 'path', endpoint: 'ftp://x' } } }),
+      }),
+    );
+    expect(bad.issues.map((i) => i.path).sort()).toEqual(['archive.dir', 'archive.s3.addresing', 'archive.s3.endpoint', 'archive.s3.partBytes']);
+    expect(bad.issues.find((i) => i.path === 'archive.s3.addresing')?.message).toBe('unknown key');
+    expect(archiveAccessFromEnv({ REWIND_S3_ENDPOINT: 'https://s3.example.test' }).s3).toMatchObject({ endpoint: 'https://s3.example.test', addressing: 'virtual-host' });
+    expect(configError(() => archiveAccessFromEnv({ REWIND_S3_ADDRESSING: 'sideways' })).issues[0]?.path).toBe('archive.s3.addressing');
+  });
+
+  it('takes encryption keys from the file or REWIND_ENCRYPTION_KEY(S); a writing process must name the active key', () => {
+    const c = loadUpConfig({ env: { REWIND_MONGO_URI: 'mongodb://a:27017', REWIND_ARCHIVE_DIR: '/a', REWIND_ENCRYPTION_KEYS: 'k1=file:/keys/k1,k2=env:K2', REWIND_ENCRYPTION_KEY: 'k2' } });
+    expect(c.archive.encryption).toEqual({ key: 'k2', keys: { k1: { file: '/keys/k1' }, k2: { env: 'K2' } } });
+    const e = configError(() => loadUpConfig({ env: { REWIND_MONGO_URI: 'mongodb://a:27017', REWIND_ARCHIVE_DIR: '/a', REWIND_ENCRYPTION_KEYS: 'k1=file:/keys/k1' } }));
+    expect(e.issues).toEqual([{ path: 'archive.encryption.key', message: expect.stringMatching(/needs the active master key/) as unknown }]);
+    // Read-only commands may load keys without an active one.
+    expect(archiveAccessFromEnv({ REWIND_ENCRYPTION_KEYS: 'k1=env:K1' }).encryption).toEqual({ keys: { k1: { env: 'K1' } } });
   });
 });

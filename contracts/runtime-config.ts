@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, archiveConfigSchema, byteSize, durationMs, logLevel, parseConfig } from './config.js';
+import { ConfigError, archiveConfigSchema, byteSize, durationMs, encryptionConfigSchema, logLevel, parseConfig, s3ConfigSchema } from './config.js';
+import type { EncryptionConfig, S3Config } from './config.js';
 import { mongoUriProblem } from './mongo-uri.js';
 
 const DAY = 86_400_000;
@@ -139,6 +140,12 @@ export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; lis
   REWIND_INCLUDE: { path: ['mongo', 'include'], list: true },
   REWIND_EXCLUDE: { path: ['mongo', 'exclude'], list: true },
   REWIND_ARCHIVE_DIR: { path: ['archive', 'dir'] },
+  REWIND_S3_ENDPOINT: { path: ['archive', 's3', 'endpoint'] },
+  REWIND_S3_REGION: { path: ['archive', 's3', 'region'] },
+  REWIND_S3_ADDRESSING: { path: ['archive', 's3', 'addressing'] },
+  REWIND_S3_PART_SIZE: { path: ['archive', 's3', 'partBytes'] },
+  REWIND_ENCRYPTION_KEY: { path: ['archive', 'encryption', 'key'] },
+  REWIND_ENCRYPTION_KEYS: { path: ['archive', 'encryption', 'keys'] },
   REWIND_SEGMENT_MAX_BYTES: { path: ['archive', 'segmentMaxBytes'] },
   REWIND_SEGMENT_MAX_AGE: { path: ['archive', 'segmentMaxAgeMs'] },
   REWIND_KAFKA_BROKERS: { path: ['kafka', 'brokers'], list: true },
@@ -225,4 +232,26 @@ export function kafkaTopicName(config: { sourceId: string; kafka: KafkaConfig })
 
 export function kafkaGroupId(config: { sourceId: string; kafka: KafkaConfig }): string {
   return config.kafka.groupId ?? `rewind-archiver.${config.sourceId}`;
+}
+
+const archiveAccessSchema = z.strictObject({
+  archive: z.strictObject({ s3: s3ConfigSchema.default(s3ConfigSchema.parse({})), encryption: encryptionConfigSchema.optional() }),
+});
+
+/**
+ * How commands without a config file (catalog, verify, status, restore, diff,
+ * history, keys) reach an archive: the same REWIND_S3_* and
+ * REWIND_ENCRYPTION_KEY(S) variables the capture processes read, validated by
+ * the same schema (a bad value names its field).
+ */
+export function archiveAccessFromEnv(env: NodeJS.ProcessEnv = process.env): { s3: S3Config; encryption?: EncryptionConfig } {
+  const raw: Json = {};
+  for (const [name, spec] of Object.entries(RUNTIME_ENV)) {
+    const value = env[name];
+    if (value === undefined || value === '' || (spec.path[1] !== 's3' && spec.path[1] !== 'encryption')) continue;
+    setPath(raw, spec.path, value);
+  }
+  if (!('archive' in raw)) raw.archive = {};
+  const { s3, encryption } = parseConfig(archiveAccessSchema, raw).archive;
+  return encryption ? { s3, encryption } : { s3 };
 }

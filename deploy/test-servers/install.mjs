@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the servers rewind's tests run locally (deploy/test-servers/README.md):
-// an Apache Kafka broker and mongo-java-server, as jars from Maven Central,
+// an Apache Kafka broker, mongo-java-server and s3proxy, as jars from Maven Central,
 // resolved by the poms beside this file into a git-ignored cache:
 //
 //   deploy/test-servers/.cache/<server>-<version>/*.jar   (+ .installed marker)
@@ -48,6 +48,13 @@ const servers = [
     pom: join(here, 'mongo-java-server', 'pom.xml'),
     versionProperty: 'mongo-java-server.version',
     launcher: join(here, 'mongo-java-server', 'MongoStandIn.java'),
+  },
+  {
+    // An S3-compatible server for the S3 archive: its main does not watch stdin either.
+    name: 's3proxy',
+    pom: join(here, 's3proxy', 'pom.xml'),
+    versionProperty: 's3proxy.version',
+    launcher: join(here, 'kafka', 'ExitWithParent.java'),
   },
 ];
 
@@ -185,7 +192,7 @@ async function main() {
   const manifest = { schema: 1, writtenAt: new Date().toISOString(), java: null, servers: {} };
   const java = await findJava();
   if (java.problem) {
-    say(`${java.problem}; tests that need Kafka or the MongoDB stand-in will be skipped`);
+    say(`${java.problem}; tests that need Kafka, the MongoDB stand-in or the S3 server will be skipped`);
     for (const server of servers) manifest.servers[server.name] = { problem: java.problem };
     await writeManifest(manifest);
     return 0;

@@ -27,6 +27,16 @@ export interface ArchiveErrorContexts {
   CATALOG_CHECKSUM_MISMATCH: { path: string; location: string; generation: number; expected: string | null; actual: string; sums: string };
   CATALOG_CONFLICT: { path: string; location: string; detail: string };
   CATALOG_LOCKED: { path: string; location: string; holderPid: number; holderHost: string; detail?: string };
+  CATALOG_LEASE_LOST: { path: string; location: string; detail: string };
+  ARCHIVE_LOCATION_INVALID: { location: string; reason: string };
+  ARCHIVE_ACCESS_DENIED: { location: string; operation: string };
+  ARCHIVE_CREDENTIALS_MISSING: { location: string; detail: string };
+  ARCHIVE_BUCKET_MISSING: { location: string; bucket: string };
+  ARCHIVE_KEY_MISSING: { path: string; location: string; keyIds: string };
+  ARCHIVE_KEY_WRONG: { path: string; location: string; keyId: string };
+  ARCHIVE_KEY_INVALID: { keyId: string; source: string; detail: string };
+  ARCHIVE_DECRYPT_FAILED: { path: string; location: string; detail: string };
+  ARCHIVE_CODEC_UNAVAILABLE: { codec: string; detail: string };
 }
 
 export type ArchiveErrorCode = keyof ArchiveErrorContexts;
@@ -112,6 +122,47 @@ const SPECS: { [C in ArchiveErrorCode]: CodeSpec<C> } = {
   CATALOG_LOCKED: {
     retryable: true,
     message: (c) => `${c.location}: another writer holds the catalog (pid ${c.holderPid} on ${c.holderHost})${c.detail ? `; ${c.detail}` : ''}`,
+  },
+  CATALOG_LEASE_LOST: {
+    retryable: false,
+    message: (c) => `${c.location}: this process no longer holds the catalog's writer lease (${c.detail}); restart it`,
+  },
+  ARCHIVE_LOCATION_INVALID: {
+    retryable: false,
+    message: (c) => `archive ${JSON.stringify(c.location)}: ${c.reason}`,
+  },
+  ARCHIVE_ACCESS_DENIED: {
+    retryable: false,
+    message: (c) => `${c.location}: ${c.operation} was denied; check the credentials' permissions on the bucket and prefix`,
+  },
+  ARCHIVE_CREDENTIALS_MISSING: {
+    retryable: false,
+    message: (c) =>
+      `${c.location}: no credentials (${c.detail}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or container role is available`,
+  },
+  ARCHIVE_BUCKET_MISSING: {
+    retryable: false,
+    message: (c) => `${c.location}: bucket ${JSON.stringify(c.bucket)} does not exist (create it first; rewind never creates buckets)`,
+  },
+  ARCHIVE_KEY_MISSING: {
+    retryable: false,
+    message: (c) => `${c.location}: encrypted with master key ${c.keyIds}, which is not loaded; add it to the keyring (REWIND_ENCRYPTION_KEYS or archive.encryption.keys)`,
+  },
+  ARCHIVE_KEY_WRONG: {
+    retryable: false,
+    message: (c) => `${c.location}: master key ${JSON.stringify(c.keyId)} does not open this file's data key; the key loaded under that id is a different key`,
+  },
+  ARCHIVE_KEY_INVALID: {
+    retryable: false,
+    message: (c) => `master key ${JSON.stringify(c.keyId)} from ${c.source}: ${c.detail}`,
+  },
+  ARCHIVE_DECRYPT_FAILED: {
+    retryable: false,
+    message: (c) => `${c.location}: refused: ${c.detail} (the file was altered or damaged)`,
+  },
+  ARCHIVE_CODEC_UNAVAILABLE: {
+    retryable: false,
+    message: (c) => `codec ${c.codec} is not available: ${c.detail}`,
   },
 };
 

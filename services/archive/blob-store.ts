@@ -1,7 +1,7 @@
 /**
- * Where archive files live. The filesystem store implements it today; an
- * object store (S3) implements the same contract later: whole-object atomic
- * puts that report their sha256, streaming reads, listing by prefix.
+ * Where archive files live: a local folder (fs-blob-store.ts) or a prefix of
+ * an S3-compatible bucket (s3-blob-store.ts), with one contract: whole-object
+ * atomic puts that report their sha256, streaming reads, listing by prefix.
  */
 import type { Readable } from 'node:stream';
 import type { FileRef } from '../../contracts/index.js';
@@ -23,6 +23,12 @@ export interface BlobStore {
   put(path: string, source: BlobSource): Promise<FileRef>;
   /** Opens a read stream; ARCHIVE_FILE_MISSING when there is no such object. */
   openRead(path: string): Promise<Readable>;
+  /**
+   * The bytes of `ref.path` after checking them against `ref` (length and
+   * sha256), for stores where reading twice costs a second download; without
+   * it, readers verify with one pass and read with another (checksum.ts).
+   */
+  openVerified?(ref: FileRef): Promise<Readable>;
   /** null when there is no such object. */
   stat(path: string): Promise<BlobStat | null>;
   exists(path: string): Promise<boolean>;
@@ -30,6 +36,13 @@ export interface BlobStore {
   delete(path: string): Promise<void>;
   /** Relative paths of the objects under `prefix` (a folder or a name prefix), sorted. */
   list(prefix?: string): Promise<string[]>;
+}
+
+/** The whole object at `path`, for small ones (catalog generations, key envelopes, status files). */
+export async function readWhole(store: BlobStore, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of (await store.openRead(path)) as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,55 +1,34 @@
 /**
- * The catalog file (catalog.json at the archive root): read and validated
- * against contracts/catalog.ts, replaced atomically on every update. One
- * writer at a time: updates inside this process queue up, and a lock file
- * (writer-lock.ts) refuses a second writing process. The catalog being
- * replaced is kept as catalog.prev.json for manual recovery.
+ * The catalog: read and validated against contracts/catalog.ts, committed
+ * atomically with generation + 1 on every update. One writer at a time:
+ * updates inside this process queue up, and the medium's lock refuses a
+ * second writing process (a lock file in a folder, a leased lock object on
+ * S3: catalog-medium.ts).
  *
- * The catalog is protected as the files it lists are: catalog.sums.json,
- * kept apart from it, holds the sha256 of the current and the previous
- * generation, and a catalog whose bytes do not match the sum of its own
- * generation is refused (CATALOG_CHECKSUM_MISMATCH): a hand-edited durable
- * position no longer invents restorable time. An update writes the previous
- * generation, then the sums of both, then the new catalog, each atomically:
- * a crash between any two leaves a catalog.json that matches its sum.
- * An archive written before the sums existed reads as before until its next
+ * The catalog is protected as the files it lists are: the medium holds a
+ * checksum of each generation's bytes apart from the catalog (in a folder,
+ * catalog.sums.json: fs-catalog-medium.ts), and a catalog whose bytes do not
+ * match the sum of its own generation is refused (CATALOG_CHECKSUM_MISMATCH):
+ * a hand-edited durable position no longer invents restorable time. An
+ * archive written before the sums existed reads as before until its next
  * update adds them.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 // The contracts module itself, not its index: `rewind status` loads this, and the index brings avsc.
 import { CATALOG_FORMAT_VERSION, catalogSchema } from '../../contracts/catalog.js';
 import type { Catalog } from '../../contracts/catalog.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
-import { isTempName, writeFileAtomic } from './atomic-file.js';
-import { WriterLock } from './writer-lock.js';
+import type { CatalogIntegrity, CatalogMedium, CatalogText } from './catalog-medium.js';
+import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE, FsCatalogMedium } from './fs-catalog-medium.js';
 
-export const CATALOG_FILE = 'catalog.json';
-export const CATALOG_PREVIOUS_FILE = 'catalog.prev.json';
-export const CATALOG_LOCK_FILE = 'catalog.lock';
-export const CATALOG_SUMS_FILE = 'catalog.sums.json';
-
-/** Whether the catalog read matched its checksum, or predates checksums. */
-export type CatalogIntegrity = 'verified' | 'no-checksum';
-
-interface CatalogSums {
-  version: 1;
-  /** Generation → sha256 of that generation's catalog bytes (the current one and the one before). */
-  generations: Record<string, string>;
-}
+export { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE };
+export type { CatalogIntegrity };
 
 interface RawCatalog {
   catalog: Catalog;
-  bytes: Buffer;
+  found: CatalogText;
   integrity: CatalogIntegrity;
 }
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const catalogBytes = (catalog: Catalog) => Buffer.from(`${JSON.stringify(catalog, null, 2)}\n`);
-
-const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 
 export interface CatalogStoreOptions {
   /** How long update() waits for another process's lock before CATALOG_LOCKED. */
@@ -79,25 +58,28 @@ export function parseCatalog(text: string, path: string, location: string): Cata
 export type CatalogUpdate = (draft: Catalog) => Catalog | void | Promise<Catalog | void>;
 
 export class CatalogStore {
-  readonly root: string;
-  private readonly lock: WriterLock;
+  readonly medium: CatalogMedium;
   private readonly lockWaitMs: number;
   private queue: Promise<unknown> = Promise.resolve();
   private holdLock = false;
 
-  constructor(root: string, options: CatalogStoreOptions = {}) {
-    this.root = root;
-    this.lock = new WriterLock(join(root, CATALOG_LOCK_FILE), CATALOG_LOCK_FILE);
+  /** `root` is an archive folder, or a medium (an object store's, from archive-location.ts). */
+  constructor(root: string | CatalogMedium, options: CatalogStoreOptions = {}) {
+    this.medium = typeof root === 'string' ? new FsCatalogMedium(root) : root;
     this.lockWaitMs = options.lockWaitMs ?? 5000;
   }
 
+  get root(): string {
+    return this.medium.root;
+  }
+
   get location(): string {
-    return join(this.root, CATALOG_FILE);
+    return this.medium.location;
   }
 
   /** The committed catalog; CATALOG_NOT_FOUND when the archive has none yet, CATALOG_CHECKSUM_MISMATCH when it was changed outside rewind. */
   async read(): Promise<Catalog> {
-    return (await this.readRaw(CATALOG_FILE)).catalog;
+    return (await this.readRaw('current')).catalog;
   }
 
   /** The committed catalog, or null when the archive has none yet (a capture starting fresh). */
@@ -112,13 +94,13 @@ export class CatalogStore {
 
   /** The committed catalog and whether its checksum verified it (`rewind verify` reports it). */
   async readChecked(): Promise<{ catalog: Catalog; integrity: CatalogIntegrity }> {
-    const { catalog, integrity } = await this.readRaw(CATALOG_FILE);
+    const { catalog, integrity } = await this.readRaw('current');
     return { catalog, integrity };
   }
 
   /** The catalog kept before the last update, if any. */
   async readPrevious(): Promise<Catalog> {
-    return (await this.readRaw(CATALOG_PREVIOUS_FILE)).catalog;
+    return (await this.readRaw('previous')).catalog;
   }
 
   async exists(): Promise<boolean> {
@@ -137,7 +119,7 @@ export class CatalogStore {
    */
   async init(sourceId: string): Promise<Catalog> {
     return this.serialized(async () => {
-      await mkdir(this.root, { recursive: true });
+      await this.medium.prepare();
       return this.withLock(async () => {
         try {
           const existing = await this.read();
@@ -162,7 +144,7 @@ export class CatalogStore {
           collections: [],
           gaps: [],
         };
-        await this.commit(fresh, null, null);
+        await this.commit(fresh, null);
         return fresh;
       });
     });
@@ -177,7 +159,7 @@ export class CatalogStore {
     return this.serialized(() =>
       this.withLock(async () => {
         // Read inside the lock: another process may have committed since our last read.
-        const { catalog: current, bytes: currentBytes } = await this.readRaw(CATALOG_FILE);
+        const { catalog: current, found: currentText } = await this.readRaw('current');
         const draft = structuredClone(current);
         const returned = await fn(draft);
         const next = { ...(returned ?? draft) };
@@ -204,7 +186,7 @@ export class CatalogStore {
             detail: 'an update cannot change sourceId',
           });
         }
-        await this.commit(checked.data, current, currentBytes);
+        await this.commit(checked.data, { catalog: current, text: currentText.text });
         return checked.data;
       }),
     );
@@ -213,7 +195,7 @@ export class CatalogStore {
   /** Holds the writer lock across updates (a long-running archiver) until release(). */
   async acquire(): Promise<void> {
     await this.serialized(async () => {
-      await this.lock.acquire();
+      await this.medium.lock.acquire();
       this.holdLock = true;
     });
   }
@@ -221,75 +203,25 @@ export class CatalogStore {
   async release(): Promise<void> {
     await this.serialized(async () => {
       this.holdLock = false;
-      await this.lock.release();
+      await this.medium.lock.release();
     });
   }
 
-  /**
-   * Previous generation, then the sums of both, then the new catalog: whichever
-   * write a crash cuts short, catalog.json still matches the sum of its generation.
-   */
-  private async commit(next: Catalog, previous: Catalog | null, previousBytes: Buffer | null): Promise<void> {
-    const bytes = catalogBytes(next);
-    const sums: CatalogSums = { version: 1, generations: { [String(next.generation)]: sha256(bytes) } };
-    if (previous && previousBytes) {
-      await this.writeCatalogFile(CATALOG_PREVIOUS_FILE, previousBytes);
-      sums.generations[String(previous.generation)] = sha256(previousBytes);
-    }
-    await this.writeCatalogFile(CATALOG_SUMS_FILE, Buffer.from(`${JSON.stringify(sums, null, 2)}\n`));
-    await this.writeCatalogFile(CATALOG_FILE, bytes);
+  /** `previous` is the catalog replaced, with the exact text it was read as (its checksum is of those bytes). */
+  private async commit(next: Catalog, previous: { catalog: Catalog; text: string } | null): Promise<void> {
+    await this.medium.commit(next, `${JSON.stringify(next, null, 2)}\n`, previous);
   }
 
-  private async writeCatalogFile(name: string, bytes: Buffer): Promise<void> {
-    const location = join(this.root, name);
-    try {
-      await writeFileAtomic(location, bytes);
-    } catch (err) {
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'write' }, { cause: err });
-    }
-  }
-
-  /** catalog.sums.json, or null for an archive written before sums existed. */
-  private async readSums(): Promise<CatalogSums | null> {
-    const location = join(this.root, CATALOG_SUMS_FILE);
-    let text: string;
-    try {
-      text = await readFile(location, 'utf8');
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return null;
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: CATALOG_SUMS_FILE, location, operation: 'read' }, { cause: err });
-    }
-    try {
-      const parsed = JSON.parse(text) as Partial<CatalogSums>;
-      const generations = parsed.generations;
-      if (parsed.version !== 1 || typeof generations !== 'object' || generations === null || Object.values(generations).some((v) => typeof v !== 'string')) {
-        throw new Error('not a catalog sums file');
-      }
-      return { version: 1, generations };
-    } catch (err) {
-      throw new ArchiveError('CATALOG_INVALID', { path: CATALOG_SUMS_FILE, location, field: '', detail: 'the catalog checksums are unreadable' }, { cause: err });
-    }
-  }
-
-  private async readRaw(name: string): Promise<RawCatalog> {
-    const location = join(this.root, name);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(location);
-    } catch (err) {
-      if (errno(err) === 'ENOENT') throw new ArchiveError('CATALOG_NOT_FOUND', { path: name, location }, { cause: err });
-      throw new ArchiveError('ARCHIVE_IO_FAILED', { path: name, location, operation: 'read' }, { cause: err });
+  private async readRaw(which: 'current' | 'previous'): Promise<RawCatalog> {
+    const found = await this.medium.read(which);
+    if (!found) {
+      const path = which === 'current' ? CATALOG_FILE : CATALOG_PREVIOUS_FILE;
+      throw new ArchiveError('CATALOG_NOT_FOUND', { path, location: this.medium.locationOf(which) });
     }
     // Validated first, so a damaged file names its bad field; then held against its sum.
-    const catalog = parseCatalog(bytes.toString('utf8'), name, location);
-    const sums = await this.readSums();
-    if (sums === null) return { catalog, bytes, integrity: 'no-checksum' };
-    const expected = sums.generations[String(catalog.generation)] ?? null;
-    const actual = sha256(bytes);
-    if (expected !== actual) {
-      throw new ArchiveError('CATALOG_CHECKSUM_MISMATCH', { path: name, location, generation: catalog.generation, expected, actual, sums: CATALOG_SUMS_FILE });
-    }
-    return { catalog, bytes, integrity: 'verified' };
+    const catalog = parseCatalog(found.text, found.path, found.location);
+    const integrity = await this.medium.verify(found, catalog.generation);
+    return { catalog, found, integrity };
   }
 
   /** Runs tasks of this process one after another. */
@@ -304,7 +236,7 @@ export class CatalogStore {
     const deadline = Date.now() + this.lockWaitMs;
     for (;;) {
       try {
-        await this.lock.acquire();
+        await this.medium.lock.acquire();
         break;
       } catch (err) {
         if (!isArchiveError(err, 'CATALOG_LOCKED') || !err.retryable || Date.now() >= deadline) throw err;
@@ -312,24 +244,10 @@ export class CatalogStore {
       }
     }
     try {
-      await this.removeCrashLeftovers();
+      await this.medium.cleanup();
       return await task();
     } finally {
-      await this.lock.release();
+      await this.medium.lock.release();
     }
-  }
-
-  /**
-   * Temp files of catalog writes cut short by a crash. Only a lock holder
-   * writes them, so while we hold the lock none of them is in use.
-   */
-  private async removeCrashLeftovers(): Promise<void> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
-    for (const name of names) {
-      if (isTempName(name) && [CATALOG_FILE, CATALOG_PREVIOUS_FILE, CATALOG_SUMS_FILE].some((f) => name.startsWith(`.${f}.`))) {
-        await rm(join(this.root, name), { force: true });
-      }
-    }
-    await this.lock.removeDeadTemps();
   }
 }

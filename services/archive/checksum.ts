@@ -4,17 +4,20 @@
  * call this before decoding, so a damaged file yields nothing at all.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
 
-export async function verifyFile(store: BlobStore, ref: FileRef): Promise<void> {
+/** `onStart` sees the file's first chunk (verify-archive checks encrypted files for their key envelopes). */
+export async function verifyFile(store: BlobStore, ref: FileRef, onStart?: (first: Buffer) => void): Promise<void> {
   const location = store.locate(ref.path);
   const stream = await store.openRead(ref.path);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (bytes === 0) onStart?.(chunk);
       hash.update(chunk);
       bytes += chunk.length;
       // Stop early on a file that grew: no need to hash the rest.
@@ -37,4 +40,11 @@ export async function verifyFile(store: BlobStore, ref: FileRef): Promise<void> 
   if (actual !== ref.sha256) {
     throw new ArchiveError('ARCHIVE_CHECKSUM_MISMATCH', { path: ref.path, location, expected: ref.sha256, actual });
   }
+}
+
+/** A read stream of `ref`'s bytes that starts only once they are verified. */
+export async function openVerified(store: BlobStore, ref: FileRef): Promise<Readable> {
+  if (store.openVerified) return store.openVerified(ref);
+  await verifyFile(store, ref);
+  return store.openRead(ref.path);
 }

@@ -6,7 +6,7 @@
  */
 import avro from 'avsc';
 
-export type Codec = 'null' | 'deflate';
+export type Codec = 'null' | 'deflate' | 'zstandard';
 export type FileKind = 'segment' | 'snapshot';
 
 /** Header metadata key saying what a file holds; readers refuse a file of another kind. */

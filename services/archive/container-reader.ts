@@ -14,7 +14,11 @@ import { inflateRaw } from 'node:zlib';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError, isArchiveError } from './archive-errors.js';
 import type { BlobStore } from './blob-store.js';
-import { verifyFile } from './checksum.js';
+import { openVerified } from './checksum.js';
+import { decryptStream, isEncrypted } from './file-cipher.js';
+import { openDataKey } from './key-envelopes.js';
+import { keyringOf } from './keyed-store.js';
+import { zstdDecompress } from './zstd-codec.js';
 import { FILE_KIND_KEY, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { ContainerHeader, FileKind } from './container-format.js';
 
@@ -56,12 +60,18 @@ export async function* readContainerBlocks<T>(
   readerType: avro.Type,
   kind: FileKind,
 ): AsyncGenerator<T[], void, undefined> {
-  await verifyFile(store, ref);
   const location = store.locate(ref.path);
   const fail = (detail: string, cause?: unknown) =>
     new ArchiveError('ARCHIVE_DECODE_FAILED', { path: ref.path, location, detail }, { cause });
 
-  const source = await store.openRead(ref.path);
+  const source = await openVerified(store, ref);
+  let bytesRead = 0;
+  const raw = (async function* () {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      yield chunk;
+    }
+  })();
   const q = new ByteQueue();
   let header: ContainerHeader | null = null;
   let resolver: avro.Resolver | null = null;
@@ -83,10 +93,8 @@ export async function* readContainerBlocks<T>(
     const block = pending.shift() as (typeof pending)[number];
     return decodeBlock(block.count, await block.data);
   };
-  let bytesRead = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      bytesRead += chunk.length;
+    for await (const chunk of plaintextOf(store, ref, raw, location)) {
       q.push(chunk);
       if (!header) {
         if (q.remaining < MAGIC.length) continue;
@@ -99,6 +107,7 @@ export async function* readContainerBlocks<T>(
         if (found !== kind) throw fail(`expected a ${kind} file, the header says ${found ?? 'nothing'}`);
         const codec = header.meta['avro.codec']?.toString() ?? 'null';
         if (codec === 'deflate') inflate = (b) => inflateRawAsync(b, { chunkSize: INFLATE_CHUNK_BYTES });
+        else if (codec === 'zstandard') inflate = zstdDecompress;
         else if (codec !== 'null') throw fail(`unknown codec ${codec}`);
         const schema = header.meta['avro.schema'];
         if (!schema) throw fail('no schema in the header');
@@ -137,4 +146,19 @@ export async function* readContainerBlocks<T>(
   if (bytesRead !== ref.bytes) {
     throw new ArchiveError('ARCHIVE_LENGTH_MISMATCH', { path: ref.path, location, expectedBytes: ref.bytes, actualBytes: bytesRead });
   }
+}
+
+/** The file's plaintext: an encrypted file is decrypted (through the store's keyring), any other passes through. */
+async function* plaintextOf(store: BlobStore, ref: FileRef, raw: AsyncGenerator<Buffer>, location: string): AsyncGenerator<Buffer> {
+  const first = await raw.next();
+  if (first.done) return;
+  const rest = (async function* () {
+    yield first.value;
+    yield* raw;
+  })();
+  if (!isEncrypted(first.value)) {
+    yield* rest;
+    return;
+  }
+  yield* decryptStream(rest, { path: ref.path, location }, (h) => openDataKey(store, keyringOf(store), ref.path, h.dekId, h.keyId));
 }

@@ -18,7 +18,11 @@ import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import type { FileRef } from '../../contracts/index.js';
 import { ArchiveError } from './archive-errors.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobSource, BlobStore } from './blob-store.js';
+import { CHUNK_BYTES, encryptStream } from './file-cipher.js';
+import { envelopePath, wrapDataKey } from './key-envelopes.js';
+import { DEFAULT_ZSTD_LEVEL, zstdCompress } from './zstd-codec.js';
+import { keyringOf } from './keyed-store.js';
 import { FILE_KIND_KEY, FORMAT_KEY, FORMAT_VERSION, MAGIC, SYNC_BYTES, headerType, longType } from './container-format.js';
 import type { Codec, FileKind } from './container-format.js';
 
@@ -28,6 +32,8 @@ export interface ContainerWriterOptions {
   codec?: Codec;
   /** zlib level for deflate: 1 is several times faster than the default 6 and loses little on BSON. */
   deflateLevel?: number;
+  /** zstd level for zstandard (default 1). */
+  zstdLevel?: number;
   /** Uncompressed block size; readers hold a few blocks per file in memory. */
   blockBytes?: number;
 }
@@ -65,6 +71,8 @@ export class ContainerWriter<T> {
   private bytes = 0;
   private count = 0;
   private state: 'open' | 'finishing' | 'closed' = 'open';
+  /** The key envelope written for this file (encrypted archives), removed again if the file never appears. */
+  private readonly envelope: { store: BlobStore; path: string } | null = null;
 
   constructor(store: BlobStore, path: string, type: avro.Type, kind: FileKind, options: ContainerWriterOptions = {}) {
     this.path = path;
@@ -75,14 +83,38 @@ export class ContainerWriter<T> {
     const level = options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL;
     // Raw deflate (no zlib header), as the Avro specification requires for "deflate";
     // memLevel 9 (a larger match table) is a few percent faster at level 1 on BSON.
-    this.compress = codec === 'deflate' ? (raw) => deflateRawAsync(raw, { level, memLevel: 9, chunkSize: DEFLATE_CHUNK_BYTES }) : (raw) => Promise.resolve(raw);
+    const zstdLevel = options.zstdLevel ?? DEFAULT_ZSTD_LEVEL;
+    this.compress =
+      codec === 'deflate'
+        ? (raw) => deflateRawAsync(raw, { level, memLevel: 9, chunkSize: DEFLATE_CHUNK_BYTES })
+        : codec === 'zstandard'
+          ? (raw) => zstdCompress(raw, zstdLevel)
+          : (raw) => Promise.resolve(raw);
     // The store may not be reading yet when we destroy `out`; the failure reaches us through `done`.
     this.out.on('error', () => undefined);
-    this.done = store.put(path, this.out);
+    let source: BlobSource = this.out;
+    const keyring = keyringOf(store);
+    if (keyring?.active) {
+      // Client-side encryption: a fresh data key for this file, wrapped by the active master key into
+      // an envelope that is durable before the first byte of the file is stored.
+      const keyId = keyring.active;
+      const dek = randomBytes(32);
+      const dekId = randomBytes(16).toString('hex');
+      const envelope = wrapDataKey(path, dekId, dek, keyId, keyring.get(keyId) as Buffer);
+      this.envelope = { store, path: envelopePath(path, keyId) };
+      const envelopeAt = this.envelope.path;
+      const plain = this.out;
+      source = (async function* () {
+        await store.put(envelopeAt, envelope);
+        yield* encryptStream(plain, { v: 1, alg: 'AES-256-GCM', keyId, dekId, chunk: CHUNK_BYTES }, dek);
+      })();
+    }
+    this.done = store.put(path, source);
     this.done.catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
-      // A store that failed before it read `out` (its folder could not be made on a full disk) never drains
-      // it: closing it wakes a write waiting for room, which then throws the failure instead of waiting forever.
+      // A store that stopped reading, or never read `out` (its folder could not be made on a full disk, a key
+      // envelope failed): closing `out` wakes a write waiting for room, which then throws the failure instead of
+      // waiting forever.
       this.out.destroy();
     });
     this.emit(
@@ -182,6 +214,7 @@ export class ContainerWriter<T> {
     } catch (err) {
       this.out.destroy(err instanceof Error ? err : new Error(String(err)));
       await this.done.catch(() => undefined);
+      await this.dropEnvelope();
       throw err;
     } finally {
       this.state = 'closed';
@@ -195,6 +228,11 @@ export class ContainerWriter<T> {
     this.out.destroy(new Error('aborted'));
     await this.done.catch(() => undefined);
     await Promise.allSettled(this.inFlight.map((b) => b.data));
+    await this.dropEnvelope();
+  }
+
+  private async dropEnvelope(): Promise<void> {
+    if (this.envelope) await this.envelope.store.delete(this.envelope.path).catch(() => undefined);
   }
 
   /** Hands the filled block to the compressor and starts a fresh buffer (the old one is being read). */

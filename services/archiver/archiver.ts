@@ -16,7 +16,7 @@
  */
 import { INDEX_MAX, compareDeployments, comparePositions, describeDeployment, formatPosition, isIdentifying, parsePosition, position } from '../../contracts/index.js';
 import type { Catalog, CollectionMetadata, DeploymentIdentity, Position, SegmentEntry } from '../../contracts/index.js';
-import { SegmentWriter, isArchiveError } from '../archive/index.js';
+import { SegmentWriter, deleteFileAndEnvelopes, isArchiveError } from '../archive/index.js';
 import type { LogCursor } from '../eventlog/event-log.js';
 import type { Checkpoint, EventHead, LogRecord } from '../eventlog/log-record.js';
 import type { ArchiverOptions } from './archiver-options.js';
@@ -407,7 +407,7 @@ export class Archiver {
       draft.collections = [...draft.collections.filter((c) => !names.has(c.ns)), ...metadata];
       for (const gap of draft.gaps) if (gap.to === undefined) gap.to = built.entry.position;
     });
-    for (const ns of raw) for (const f of ns.files) await this.o.store.delete(f.path);
+    for (const ns of raw) for (const f of ns.files) await deleteFileAndEnvelopes(this.o.store, f.path);
     this.eventsSinceSnapshot = 0;
     this.copyFloor = null;
     this.log.info(
@@ -514,7 +514,8 @@ export class Archiver {
       draft.snapshots = draft.snapshots.filter((s) => !dropSnapshots.has(s.id));
       draft.segments = draft.segments.filter((s) => !dropSegments.has(s.id));
     });
-    for (const f of plan.files) await this.o.store.delete(f.path);
+    // With its key envelopes, if the archive is encrypted.
+    for (const f of plan.files) await deleteFileAndEnvelopes(this.o.store, f.path);
     this.log.info({ snapshots: plan.snapshots.length, segments: plan.segments.length, files: plan.files.length }, 'retention removed what no point in the window needs');
   }
 }

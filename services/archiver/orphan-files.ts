@@ -8,8 +8,9 @@
  * Removed in two places, both while this process holds the writer lock (no
  * other process writes archive files then): right after the failed update
  * (unless a re-read shows the update did land), and when the archiver starts.
+ * An encrypted file goes with its key envelopes (key-envelopes.ts).
  */
-import { SEGMENTS_PREFIX, SNAPSHOTS_PREFIX, catalogFiles } from '../archive/index.js';
+import { SEGMENTS_PREFIX, SNAPSHOTS_PREFIX, catalogFiles, deleteFileAndEnvelopes } from '../archive/index.js';
 import type { BlobStore, CatalogStore } from '../archive/index.js';
 import type { Catalog } from '../../contracts/index.js';
 
@@ -28,7 +29,7 @@ export async function removeUnreferencedFiles(store: BlobStore, catalogs: Catalo
   for (const prefix of [SEGMENTS_PREFIX, SNAPSHOTS_PREFIX]) {
     for (const path of await store.list(prefix)) {
       if (keep.has(path)) continue;
-      await store.delete(path);
+      await deleteFileAndEnvelopes(store, path);
       removed.push(path);
     }
   }
@@ -53,7 +54,7 @@ export async function discardUncatalogued(store: BlobStore, catalogs: CatalogSto
   for (const path of paths) {
     if (keep.has(path)) continue;
     try {
-      await store.delete(path);
+      await deleteFileAndEnvelopes(store, path);
       removed.push(path);
     } catch {
       // left for the sweep at the next start

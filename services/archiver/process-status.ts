@@ -4,11 +4,22 @@
  * the archive's `.status/` folder, refreshed every second, so that
  * `rewind status` can show what the catalog alone cannot. Written by rename,
  * so a reader never sees half a file; stale once `updatedAt` stops moving.
+ * An archive on an object store gets the same files as objects under
+ * `.status/`, refreshed every 5 s (a request per second per process would
+ * cost more than it tells).
  */
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+// The modules themselves, not the archive index: `rewind status` loads this and should load no more than it reads.
+import { readWhole } from '../archive/blob-store.js';
+import type { BlobStore } from '../archive/blob-store.js';
 
 export const STATUS_DIR = '.status';
+/** Refresh period of status objects on an object store. */
+export const STORE_STATUS_REFRESH_MS = 5000;
+
+/** Where statuses go: a local folder, or the archive's own blob store (an S3 archive). */
+export type StatusTarget = string | BlobStore;
 
 export interface ProcessStatus {
   process: 'up' | 'collect' | 'archive';
@@ -19,7 +30,12 @@ export interface ProcessStatus {
   archiver?: unknown;
 }
 
-export async function writeProcessStatus(dir: string, status: ProcessStatus): Promise<void> {
+export async function writeProcessStatus(target: StatusTarget, status: ProcessStatus): Promise<void> {
+  if (typeof target !== 'string') {
+    await target.put(`${STATUS_DIR}/${status.process}.json`, Buffer.from(`${JSON.stringify(status, null, 2)}\n`));
+    return;
+  }
+  const dir = target;
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${status.process}.json`);
   const temp = `${file}.${process.pid}.tmp`;
@@ -44,7 +60,23 @@ export interface ProcessStatusRead {
   unreadable: { file: string; problem: string }[];
 }
 
-export async function readProcessStatusFiles(dir: string): Promise<ProcessStatusRead> {
+/** Sorts one status file's text into `read`. */
+function take(read: ProcessStatusRead, file: string, text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    read.unreadable.push({ file, problem: 'not JSON' });
+    return;
+  }
+  const status = asProcessStatus(parsed);
+  if (status) read.statuses.push(status);
+  else read.unreadable.push({ file, problem: 'not a process status (needs process, pid, startedAt, updatedAt)' });
+}
+
+export async function readProcessStatusFiles(target: StatusTarget): Promise<ProcessStatusRead> {
+  if (typeof target !== 'string') return readStoreStatuses(target);
+  const dir = target;
   let names: string[];
   try {
     names = await readdir(dir);
@@ -60,30 +92,40 @@ export async function readProcessStatusFiles(dir: string): Promise<ProcessStatus
     } catch {
       continue; // replaced or removed right now: the next read sees it
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      read.unreadable.push({ file, problem: 'not JSON' });
-      continue;
-    }
-    const status = asProcessStatus(parsed);
-    if (status) read.statuses.push(status);
-    else read.unreadable.push({ file, problem: 'not a process status (needs process, pid, startedAt, updatedAt)' });
+    take(read, file, text);
   }
   return read;
 }
 
-export async function readProcessStatuses(dir: string): Promise<ProcessStatus[]> {
-  return (await readProcessStatusFiles(dir)).statuses;
+export async function readProcessStatuses(target: StatusTarget): Promise<ProcessStatus[]> {
+  return (await readProcessStatusFiles(target)).statuses;
 }
 
-/** Refreshes the status file every second until stopped; the last write happens on stop. */
-export function startStatusWriter(dir: string, snapshot: () => Omit<ProcessStatus, 'pid' | 'startedAt' | 'updatedAt'>): () => Promise<void> {
+async function readStoreStatuses(store: BlobStore): Promise<ProcessStatusRead> {
+  const read: ProcessStatusRead = { statuses: [], unreadable: [] };
+  for (const path of (await store.list(`${STATUS_DIR}/`).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort()) {
+    let text: string;
+    try {
+      text = (await readWhole(store, path)).toString('utf8');
+    } catch {
+      continue; // removed or unreachable right now: the next read sees it
+    }
+    take(read, store.locate(path), text);
+  }
+  return read;
+}
+
+/** How often statuses are refreshed at `target`; a reader calls one stale after a few missed refreshes. */
+export function statusRefreshMs(target: StatusTarget): number {
+  return typeof target === 'string' ? 1000 : STORE_STATUS_REFRESH_MS;
+}
+
+/** Refreshes the status file (every second; every 5 s on an object store) until stopped; the last write happens on stop. */
+export function startStatusWriter(target: StatusTarget, snapshot: () => Omit<ProcessStatus, 'pid' | 'startedAt' | 'updatedAt'>): () => Promise<void> {
   const startedAt = new Date().toISOString();
-  const write = () => writeProcessStatus(dir, { ...snapshot(), pid: process.pid, startedAt, updatedAt: new Date().toISOString() }).catch(() => undefined);
+  const write = () => writeProcessStatus(target, { ...snapshot(), pid: process.pid, startedAt, updatedAt: new Date().toISOString() }).catch(() => undefined);
   void write();
-  const timer = setInterval(() => void write(), 1000);
+  const timer = setInterval(() => void write(), statusRefreshMs(target));
   timer.unref();
   return async () => {
     clearInterval(timer);

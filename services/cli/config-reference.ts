@@ -47,11 +47,13 @@ interface Section {
   description: string;
 }
 
-function meta(schema: z.ZodType): { description?: string; defaultMeans?: string } {
+/** A key's metadata; `type` names the type in words where the schema's kind says nothing a reader can use (a transform into a map). */
+function meta(schema: z.ZodType): { description?: string; defaultMeans?: string; type?: string } {
   const m = schema.meta() ?? {};
   return {
     ...(typeof m.description === 'string' ? { description: m.description } : {}),
     ...(typeof m.defaultMeans === 'string' ? { defaultMeans: m.defaultMeans } : {}),
+    ...(typeof m.type === 'string' ? { type: m.type } : {}),
   };
 }
 
@@ -246,7 +248,7 @@ export function renderConfigReference(input: ReferenceInput = captureCommands())
     lines.push('| key | what it is | type (unit) | default | environment | flag | accepted by |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const leaf of rows) {
       const u = unwrap(leaf.schema);
-      const type = `${typeOf(u.base, leaf.key)}${u.nullable ? ', or `null`' : ''}`;
+      const type = `${meta(leaf.schema).type ?? typeOf(u.base, leaf.key)}${u.nullable ? ', or `null`' : ''}`;
       const cells = [code(leaf.key), meta(leaf.schema).description ?? '', type, defaultOf(leaf), envOf.get(leaf.key) ?? '-', flagCell(leaf), leaf.commands.join(', ')];
       lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
     }

@@ -35,6 +35,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   history: async () => (await import('./commands/history.js')).registerHistoryCommand,
   catalog: async () => (await import('./commands/catalog.js')).registerCatalogCommand,
   verify: async () => (await import('./commands/verify.js')).registerVerifyCommand,
+  keys: async () => (await import('./commands/keys.js')).registerKeysCommand,
 };
 
 const VERSION_FLAGS = new Set(['-V', '--version']);

@@ -10,6 +10,7 @@
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseArchiveLocation } from '../../contracts/archive-location.js';
 import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_SUMS_FILE, errnoOf } from '../archive/index.js';
 import { RestoreError } from './errors.js';
 
@@ -64,7 +65,9 @@ async function realish(path: string): Promise<string> {
 /** The archive folder `path` lies in (a folder holding a catalog, or `archiveRoot`), or null. */
 export async function archiveContaining(path: string, archiveRoot?: string): Promise<string | null> {
   const real = await realish(path);
-  if (archiveRoot !== undefined) {
+  // An s3://bucket/prefix archive holds no local path.
+  const location = archiveRoot === undefined ? undefined : parseArchiveLocation(archiveRoot);
+  if (archiveRoot !== undefined && location !== undefined && 'kind' in location && location.kind === 'fs') {
     const root = await realish(archiveRoot);
     if (isInside(real, root)) return root;
   }

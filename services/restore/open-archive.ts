@@ -1,11 +1,12 @@
 /**
- * Opening an archive for reading: the filesystem blob store and the committed
- * catalog. Read-only: restore, diff and history never take the writer lock
- * and never write a file under the archive root.
+ * Opening an archive for reading (a folder or s3://bucket/prefix, reached
+ * with REWIND_S3_*): its blob store and the committed catalog. Read-only:
+ * restore, diff and history never take the writer lock and never write a
+ * file under the archive root.
  */
-import { resolve } from 'node:path';
 import type { Catalog } from '../../contracts/index.js';
-import { CatalogStore, FsBlobStore } from '../archive/index.js';
+import { archiveAccessFromEnv } from '../../contracts/runtime-config.js';
+import { openArchiveAt } from '../archive/index.js';
 import type { BlobStore } from '../archive/index.js';
 import { translated } from './translate-errors.js';
 
@@ -16,6 +17,8 @@ export interface OpenArchive {
 }
 
 export async function openArchive(dir: string): Promise<OpenArchive> {
-  const root = resolve(dir);
-  return translated(async () => ({ root, store: new FsBlobStore(root), catalog: await new CatalogStore(root).read() }));
+  return translated(async () => {
+    const { root, store, catalog } = openArchiveAt(dir, archiveAccessFromEnv());
+    return { root, store, catalog: await catalog.read() };
+  });
 }

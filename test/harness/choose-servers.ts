@@ -9,8 +9,9 @@ import type { InstallState } from './install-manifest.js';
 import { waitForKafka } from './kafka-ready.js';
 import { startLocalKafka } from './local-kafka.js';
 import { startMongoStandIn } from './local-mongo-stand-in.js';
+import { s3ProxyLaunch, startS3Proxy } from './local-s3proxy.js';
 import { probeMongo } from './mongo-probe.js';
-import type { KafkaServer, MongoReplicaServer, MongoWireServer, Unavailable } from './server-info.js';
+import type { KafkaServer, MongoReplicaServer, MongoWireServer, S3Server, Unavailable } from './server-info.js';
 import { unavailable } from './server-info.js';
 
 export interface Chosen<S> {
@@ -129,5 +130,36 @@ export async function chooseMongo(install: () => Promise<InstallState>): Promise
       stop: nothingToStop,
       notes,
     };
+  }
+}
+
+/**
+ * An S3-compatible server: REWIND_TEST_S3_ENDPOINT (with REWIND_TEST_S3_ACCESS_KEY_ID,
+ * REWIND_TEST_S3_SECRET_ACCESS_KEY, optional REWIND_TEST_S3_REGION; path-style; the tests
+ * create their own buckets) → s3proxy from the local jars → unavailable. No container
+ * route: the one S3 server image worth having (MinIO) is AGPL, and s3proxy runs from jars.
+ */
+export async function chooseS3(install: () => Promise<InstallState>): Promise<Chosen<S3Server>> {
+  const endpoint = process.env.REWIND_TEST_S3_ENDPOINT?.trim();
+  if (endpoint) {
+    const accessKeyId = process.env.REWIND_TEST_S3_ACCESS_KEY_ID ?? '';
+    const secretAccessKey = process.env.REWIND_TEST_S3_SECRET_ACCESS_KEY ?? '';
+    if (!accessKeyId || !secretAccessKey) {
+      throw new HarnessError('HARNESS_ENV_SERVER_UNREACHABLE', 'REWIND_TEST_S3_ENDPOINT needs REWIND_TEST_S3_ACCESS_KEY_ID and REWIND_TEST_S3_SECRET_ACCESS_KEY', {
+        retryable: false,
+      });
+    }
+    const server: S3Server = { available: true, kind: 'env', version: 'unknown', endpoint, region: process.env.REWIND_TEST_S3_REGION ?? 'us-east-1', accessKeyId, secretAccessKey };
+    return { server, stop: nothingToStop, notes: [] };
+  }
+  const state = await install();
+  const installed = state.server('s3proxy');
+  if (!installed.ok) return { server: unavailable(installed.reason), stop: nothingToStop, notes: [] };
+  try {
+    const running = await startS3Proxy(s3ProxyLaunch(installed));
+    return { server: running.server, stop: () => running.stop(), notes: [] };
+  } catch (error) {
+    console.error(`test servers: s3proxy did not start:\n${describeError(error)}`);
+    return { server: unavailable(`s3proxy did not start: ${describeError(error).split('\n')[0]}`), stop: nothingToStop, notes: [] };
   }
 }

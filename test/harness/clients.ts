@@ -5,7 +5,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { MongoClientOptions } from 'mongodb';
-import type { KafkaServer, MongoReplicaServer, MongoWireServer } from './server-info.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { KafkaServer, MongoReplicaServer, MongoWireServer, S3Server } from './server-info.js';
 
 const KAFKAJS_LEVELS: Readonly<Record<string, logLevel>> = {
   nothing: logLevel.NOTHING,
@@ -35,4 +36,18 @@ export function kafkaClient(server: KafkaServer, config: Partial<KafkaConfig> = 
  */
 export function mongoClient(server: MongoWireServer | MongoReplicaServer, options: MongoClientOptions = {}): MongoClient {
   return new MongoClient(server.uri, { serverSelectionTimeoutMS: 10_000, ...options });
+}
+
+/** An S3 client for the test server (path-style, its key pair), plus a helper that creates a bucket. */
+export function s3TestClient(server: S3Server): { client: S3Client; credentials: { accessKeyId: string; secretAccessKey: string }; createBucket: (name: string) => Promise<void> } {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const credentials = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
+  const client = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials });
+  return {
+    client,
+    credentials,
+    createBucket: async (name) => {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+  };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatBanner, unavailable } from './server-info.js';
 import { formatSkipSummary } from './skip-summary-reporter.js';
-import { uniqueDatabase, uniqueTopic } from './unique-names.js';
+import { uniqueBucket, uniqueDatabase, uniqueTopic } from './unique-names.js';
 
 describe('harness helpers', () => {
   it('gives every call its own legal topic and database name', () => {
@@ -14,6 +14,9 @@ describe('harness helpers', () => {
       expect(topic).toMatch(/^[A-Za-z0-9._-]{1,249}$/);
       expect(topic).toContain('eventlog-a-b');
     }
+    const buckets = Array.from({ length: 200 }, () => uniqueBucket('S3 Blob.Store'));
+    expect(new Set(buckets).size).toBe(200);
+    for (const bucket of buckets) expect(bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
     for (const database of databases) {
       expect(database).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(Buffer.byteLength(database)).toBeLessThan(64);
@@ -26,9 +29,10 @@ describe('harness helpers', () => {
         kafka: { available: true, kind: 'local', version: '3.9.2', brokers: ['127.0.0.1:1'] },
         wire: { available: true, kind: 'mongo-java-server', version: '1.47.0', uri: 'mongodb://127.0.0.1:2/' },
         replica: unavailable('no mongod on this machine; set REWIND_TEST_MONGODB_URI'),
+        s3: { available: true, kind: 'local', version: '4.1.0', endpoint: 'http://127.0.0.1:3', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b' },
       }),
     ).toBe(
-      'kafka: local 3.9.2 · mongo-wire: mongo-java-server 1.47.0 · mongo-replica: none (no mongod on this machine; set REWIND_TEST_MONGODB_URI)',
+      'kafka: local 3.9.2 · mongo-wire: mongo-java-server 1.47.0 · mongo-replica: none (no mongod on this machine; set REWIND_TEST_MONGODB_URI) · s3: local 4.1.0',
     );
   });
 

@@ -27,7 +27,10 @@
  *        'wire' → MongoWireServer { kind: 'env'|'container'|'mongo-java-server', version, uri }
  *                 (CRUD only; with kind 'mongo-java-server' mind the stand-in's
  *                 differences in TEST-INFRA.md: no sessions, no transactions, field order);
- *        'replica' → MongoReplicaServer { kind: 'env'|'container', version, uri } (a real replica set only).
+ *        'replica' → MongoReplicaServer { kind: 'env'|'container', version, uri } (a real replica set only);
+ *        's3' → S3Server { kind: 'env'|'local', version, endpoint, region, accessKeyId, secretAccessKey }
+ *               (s3proxy with its filesystem backend, path-style; `launch` starts a private one
+ *               for tests that restart their server: startS3Proxy(server.launch, ...)).
  * Read server fields inside hooks and tests, not in the describe body: when the
  * server is missing the body still runs (to register the skipped tests) and
  * receives a stand-in object that throws on any field access.
@@ -38,7 +41,9 @@
  * kafkaClient(server) / mongoClient(server) build clients with test-friendly settings.
  */
 export { describeWith, itWith } from './describe-with.js';
-export { kafka, mongoReplica, mongoWire } from './servers.js';
+export { kafka, mongoReplica, mongoWire, s3 } from './servers.js';
 export { kafkaClient, mongoClient } from './clients.js';
-export { uniqueDatabase, uniqueTopic } from './unique-names.js';
-export type { KafkaServer, MongoReplicaServer, MongoWireServer, ServerNeed, Unavailable } from './server-info.js';
+export { uniqueBucket, uniqueDatabase, uniqueTopic } from './unique-names.js';
+export { s3TestClient } from './clients.js';
+export { startS3Proxy } from './local-s3proxy.js';
+export type { KafkaServer, MongoReplicaServer, MongoWireServer, S3Server, ServerNeed, Unavailable } from './server-info.js';

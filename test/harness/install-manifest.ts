@@ -14,7 +14,11 @@ import { HarnessError } from './harness-error.js';
 export const TEST_SERVERS_DIR = fileURLToPath(new URL('../../deploy/test-servers/', import.meta.url));
 const INSTALLER = join(TEST_SERVERS_DIR, 'install.mjs');
 const MANIFEST = join(process.env.REWIND_TEST_SERVERS_CACHE || join(TEST_SERVERS_DIR, '.cache'), 'manifest.json');
-const POMS = { kafka: join(TEST_SERVERS_DIR, 'kafka', 'pom.xml'), 'mongo-java-server': join(TEST_SERVERS_DIR, 'mongo-java-server', 'pom.xml') };
+const POMS = {
+  kafka: join(TEST_SERVERS_DIR, 'kafka', 'pom.xml'),
+  'mongo-java-server': join(TEST_SERVERS_DIR, 'mongo-java-server', 'pom.xml'),
+  s3proxy: join(TEST_SERVERS_DIR, 's3proxy', 'pom.xml'),
+};
 
 const installedServer = z.object({
   version: z.string().optional(),
@@ -32,7 +36,7 @@ const installedServer = z.object({
 const manifestSchema = z.object({
   schema: z.literal(1),
   java: z.object({ version: z.string() }).nullable(),
-  servers: z.object({ kafka: installedServer.optional(), 'mongo-java-server': installedServer.optional() }),
+  servers: z.object({ kafka: installedServer.optional(), 'mongo-java-server': installedServer.optional(), s3proxy: installedServer.optional() }),
 });
 
 export type InstalledServerName = keyof typeof POMS;

@@ -2,8 +2,8 @@
 // for each kind of server either its address, kind and version, or the reason
 // it is missing. Plain JSON, since it crosses into the test workers.
 
-/** What a test needs: a Kafka broker, a MongoDB wire server for CRUD, or a real replica set. */
-export type ServerNeed = 'kafka' | 'wire' | 'replica';
+/** What a test needs: a Kafka broker, a MongoDB wire server for CRUD, a real replica set, or an S3-compatible server. */
+export type ServerNeed = 'kafka' | 'wire' | 'replica' | 's3';
 
 export interface Unavailable {
   readonly available: false;
@@ -40,10 +40,26 @@ export interface MongoReplicaServer {
   readonly uri: string;
 }
 
+export interface S3Server {
+  readonly available: true;
+  /** env: REWIND_TEST_S3_ENDPOINT; local: s3proxy from Maven Central jars (filesystem backend). */
+  readonly kind: 'env' | 'local';
+  /** s3proxy's version, or `unknown` for a server named in the environment. */
+  readonly version: string;
+  /** http://host:port, addressed path-style. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** How to start a private s3proxy (tests that stop and restart a server); absent for kind `env`. */
+  readonly launch?: { readonly version: string; readonly javaArgs: readonly string[] };
+}
+
 export interface TestServers {
   readonly kafka: KafkaServer | Unavailable;
   readonly wire: MongoWireServer | Unavailable;
   readonly replica: MongoReplicaServer | Unavailable;
+  readonly s3: S3Server | Unavailable;
 }
 
 /** The server type each need resolves to. */
@@ -51,6 +67,7 @@ export interface ServerFor {
   kafka: KafkaServer;
   wire: MongoWireServer;
   replica: MongoReplicaServer;
+  s3: S3Server;
 }
 
 /** Names used in printed lines: the banner and the skip summary. */
@@ -58,6 +75,7 @@ export const NEED_LABELS: Readonly<Record<ServerNeed, string>> = {
   kafka: 'kafka',
   wire: 'mongo-wire',
   replica: 'mongo-replica',
+  s3: 's3',
 };
 
 export const TEST_SERVERS_KEY = 'rewindTestServers';
@@ -79,5 +97,5 @@ export function formatBanner(servers: TestServers): string {
     const label = NEED_LABELS[need];
     return server.available ? `${label}: ${server.kind} ${server.version}` : `${label}: none (${server.reason})`;
   };
-  return (['kafka', 'wire', 'replica'] as const).map(part).join(' · ');
+  return (['kafka', 'wire', 'replica', 's3'] as const).map(part).join(' · ');
 }

@@ -22,3 +22,8 @@ export function uniqueTopic(what = 'test'): string {
 export function uniqueDatabase(what = 'test'): string {
   return `rwt_${label(what, /[^A-Za-z0-9_-]+/g, 30)}_${suffix()}`;
 }
+
+/** A fresh S3 bucket name (lowercase letters, digits and hyphens; at most 63). */
+export function uniqueBucket(what = 'test'): string {
+  return `rwt-${label(what.toLowerCase(), /[^a-z0-9-]+/g, 30)}-${suffix()}`.toLowerCase().slice(0, 63);
+}

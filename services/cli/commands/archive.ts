@@ -3,7 +3,6 @@
  * collect` writes, as a consumer group; offsets are committed only after the
  * segment holding them is durable in the archive.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { archiveDirOverride, commonOverrides, configFile, kafkaOverrides } from './capture-flags.js';
 import { checkCapturePaths } from './capture-paths.js';
@@ -11,16 +10,18 @@ import type { CommonCaptureFlags, KafkaCaptureFlags } from './capture-flags.js';
 import type { Logger } from 'pino';
 import { kafkaGroupId, kafkaTopicName, loadArchiveRunConfig } from '../../../contracts/runtime-config.js';
 import type { ArchiveRunConfig } from '../../../contracts/runtime-config.js';
-import { CatalogStore, FsBlobStore } from '../../archive/index.js';
+import { openArchiveAt } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
-import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
+import { startStatusWriter } from '../../archiver/process-status.js';
+import { archiveAccessOf, statusTargetOf } from './up.js';
 import { KafkaLogConsumer } from '../../eventlog/kafka-log.js';
 import { captureLogger, loadOrExit, runUntilSignalled } from './up.js';
 import type { CaptureIo } from './up.js';
 
 export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger }, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('archive', config);
-  const catalog = new CatalogStore(config.archive.dir);
+  const archive = openArchiveAt(config.archive.dir, archiveAccessOf(config.archive));
+  const { catalog, store } = archive;
   await catalog.init(config.sourceId);
   const consumer = await KafkaLogConsumer.open({
     brokers: [...config.kafka.brokers],
@@ -35,7 +36,7 @@ export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger 
   });
   const archiver = new Archiver({
     consumer,
-    store: new FsBlobStore(config.archive.dir),
+    store,
     catalog,
     sourceId: config.sourceId,
     log,
@@ -45,7 +46,7 @@ export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger 
     compaction: { ...config.compaction, memoryBytes: config.compactionMemoryBytes },
     retention: config.retention,
   });
-  const stopStatus = startStatusWriter(join(config.archive.dir, STATUS_DIR), () => ({ process: 'archive', archiver: archiver.status() }));
+  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({ process: 'archive', archiver: archiver.status() }));
   const onAbort = () => void archiver.stop();
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
@@ -65,7 +66,7 @@ export function registerArchiveCommand(program: Command, io: CaptureIo): Command
   return program
     .command('archive')
     .description('archive the Kafka log written by `rewind collect`: segments, catalog, base snapshots, retention')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR; S3 settings REWIND_S3_* or archive.s3)')
     .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
     .option('--topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
     .option('--group <id>', 'consumer group (env REWIND_KAFKA_GROUP; default rewind-archiver.<source-id>)')

@@ -7,6 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { dirname } from 'node:path';
+import { parseArchiveLocation } from '../../../contracts/archive-location.js';
 import { checkExistingFolder, checkFolderToCreate, checkOutputFile, refuseInsideArchive } from '../../restore/local-paths.js';
 import type { CaptureIo } from './up.js';
 
@@ -17,12 +18,15 @@ export interface CapturePaths {
 }
 
 export async function checkCapturePaths(command: string, io: CaptureIo, config: CapturePaths): Promise<void> {
+  // An s3://bucket/prefix archive is no local path: nothing of it to check here, and no local path is inside it.
+  const location = config.archive ? parseArchiveLocation(config.archive.dir) : undefined;
+  const archiveFolder = location && 'kind' in location && location.kind === 'fs' ? location.dir : undefined;
   try {
-    if (config.archive) await checkFolderToCreate(config.archive.dir, 'archive.dir');
+    if (archiveFolder !== undefined) await checkFolderToCreate(archiveFolder, 'archive.dir');
     if (config.compaction?.tempDir !== undefined) {
       await checkExistingFolder(config.compaction.tempDir, 'compaction.tempDir');
       // Compaction's sorted runs are scratch files: never in the archive.
-      await refuseInsideArchive(config.compaction.tempDir, 'compaction.tempDir', config.archive?.dir);
+      await refuseInsideArchive(config.compaction.tempDir, 'compaction.tempDir', archiveFolder);
     }
     if (config.stateFile !== undefined && config.archive === undefined) await refuseInsideArchive(config.stateFile, 'stateFile');
     if (config.stateFile !== undefined) {

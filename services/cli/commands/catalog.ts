@@ -4,8 +4,8 @@
  * the summary comes from services/archive.
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { CatalogStore, summarizeCatalog } from '../../archive/index.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
+import { openArchiveAt, summarizeCatalog } from '../../archive/index.js';
 import type { CatalogSummary } from '../../archive/index.js';
 import { archiveDir, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
@@ -44,13 +44,13 @@ export function registerCatalogCommand(program: Command, io: CommandIo): Command
   return program
     .command('catalog')
     .description('show the archive catalog: restorable window, snapshots, segments, gaps')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: CatalogFlags) => {
       const json = flags.json === true;
       try {
-        const root = resolve(archiveDir(io, 'catalog', json, flags.archive));
-        const summary = summarizeCatalog(await new CatalogStore(root).read());
+        const { root, catalog } = openArchiveAt(archiveDir(io, 'catalog', json, flags.archive), archiveAccessFromEnv());
+        const summary = summarizeCatalog(await catalog.read());
         if (json) printJson(io, { archive: root, ...summary });
         else io.stdout(human(root, summary));
       } catch (err) {

@@ -5,21 +5,25 @@
  * about themselves (lifecycle state, source reachability, retries).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
-import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 // Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
-// (avsc, zlib): status only reads the catalog, and it must start fast.
+// (avsc, zlib): status only reads the catalog, and it must start fast. An S3 archive's
+// modules (the AWS SDK, the keyring) are loaded only for an s3:// archive.
+import { join, resolve } from 'node:path';
+import { parseArchiveLocation } from '../../../contracts/archive-location.js';
 import { parsePosition } from '../../../contracts/position.js';
 import { redactMongoUri } from '../../../contracts/mongo-uri-redact.js';
+import { ArchiveError } from '../../archive/archive-errors.js';
 import { CatalogStore } from '../../archive/catalog-store.js';
 import { summarizeCatalog } from '../../archive/catalog-summary.js';
 import type { CatalogSummary } from '../../archive/catalog-summary.js';
-import { STATUS_DIR, readProcessStatusFiles } from '../../archiver/process-status.js';
+import { STATUS_DIR, readProcessStatusFiles, statusRefreshMs } from '../../archiver/process-status.js';
+import type { StatusTarget } from '../../archiver/process-status.js';
 import type { ProcessStatus } from '../../archiver/process-status.js';
 import type { CaptureIo } from './up.js';
 
-/** A process whose status file has not moved for this long is not running (or hung). */
+/** A process whose status file has not moved for this long (or three refreshes, if longer) is not running, or hung. */
 const STALE_MS = 10_000;
 
 export interface CaptureStatusReport {
@@ -37,13 +41,28 @@ export interface CaptureStatusReport {
   unreadableStatusFiles: { file: string; problem: string }[];
 }
 
+/** The catalog and where the status files are: a folder's `.status/`, or the S3 archive's own store. */
+async function openForStatus(archiveDir: string): Promise<{ catalog: CatalogStore; target: StatusTarget }> {
+  const location = parseArchiveLocation(archiveDir);
+  if ('error' in location) throw new ArchiveError('ARCHIVE_LOCATION_INVALID', { location: archiveDir, reason: location.error });
+  if (location.kind === 'fs') {
+    const root = resolve(location.dir);
+    return { catalog: new CatalogStore(root), target: join(root, STATUS_DIR) };
+  }
+  const [{ openArchiveAt }, { archiveAccessFromEnv }] = await Promise.all([import('../../archive/archive-access.js'), import('../../../contracts/runtime-config.js')]);
+  const archive = openArchiveAt(archiveDir, archiveAccessFromEnv());
+  return { catalog: archive.catalog, target: archive.store };
+}
+
 export async function captureStatus(archiveDir: string, nowMs = Date.now()): Promise<CaptureStatusReport> {
-  const catalog = await new CatalogStore(archiveDir).read();
+  const { catalog: store, target } = await openForStatus(archiveDir);
+  const catalog = await store.read();
   const summary = summarizeCatalog(catalog);
-  const read = await readProcessStatusFiles(join(archiveDir, STATUS_DIR));
+  const staleMs = Math.max(STALE_MS, 3 * statusRefreshMs(target));
+  const read = await readProcessStatusFiles(target);
   const processes = read.statuses.map((p) => ({
     ...p,
-    running: nowMs - Date.parse(p.updatedAt) < STALE_MS,
+    running: nowMs - Date.parse(p.updatedAt) < staleMs,
   }));
   return {
     sourceId: summary.sourceId,
@@ -91,7 +110,7 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
   return program
     .command('status')
     .description('show capture lag, the restorable window, segment and snapshot counts, gaps and running processes')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
       const dir = flags.archive ?? archiveDirFromEnv(io.env);

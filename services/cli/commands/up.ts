@@ -15,9 +15,11 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../../contracts/config.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import type { UpConfig } from '../../../contracts/runtime-config.js';
-import { CatalogStore, FsBlobStore } from '../../archive/index.js';
+import { openArchiveAt } from '../../archive/index.js';
+import type { ArchiveAccess, OpenedArchive } from '../../archive/index.js';
 import { Archiver } from '../../archiver/archiver.js';
 import { STATUS_DIR, startStatusWriter } from '../../archiver/process-status.js';
+import type { StatusTarget } from '../../archiver/process-status.js';
 import { Collector } from '../../collector/collector.js';
 import { MongoChangeSource } from '../../collector/mongo-change-source.js';
 import { MongoCopySource } from '../../collector/mongo-copy-source.js';
@@ -92,12 +94,22 @@ function mongoParts(config: { mongo: { uri: string; batchSize: number } }, deps:
 
 export { mongoParts };
 
+/** The archive's S3 settings and encryption keys, as the config gives them. */
+export function archiveAccessOf(archive: UpConfig['archive']): ArchiveAccess {
+  return { ...(archive.s3 ? { s3: archive.s3 } : {}), ...(archive.encryption ? { encryption: archive.encryption } : {}) };
+}
+
+/** Status files of a folder archive stay local files; an object-store archive gets status objects. */
+export function statusTargetOf(archive: OpenedArchive): StatusTarget {
+  return archive.location.kind === 'fs' ? join(archive.root, STATUS_DIR) : archive.store;
+}
+
 /** Runs the whole capture in this process until `signal` aborts, then drains and commits. */
 export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
   const log = deps.log ?? captureLogger('up', config);
   const { source, copySource, client } = mongoParts(config, deps);
-  const store = new FsBlobStore(config.archive.dir);
-  const catalog = new CatalogStore(config.archive.dir);
+  const archive = openArchiveAt(config.archive.dir, archiveAccessOf(config.archive));
+  const { store, catalog } = archive;
   // Before the collector reads its resume point: an archive of another source is refused here.
   await catalog.init(config.sourceId);
   const eventLog = new EmbeddedLog();
@@ -124,7 +136,7 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
     retention: config.retention,
     logEnded: () => eventLog.ended,
   });
-  const stopStatus = startStatusWriter(join(config.archive.dir, STATUS_DIR), () => ({
+  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({
     process: 'up',
     collector: collector.status(),
     archiver: archiver.status(),
@@ -164,7 +176,7 @@ export function registerUpCommand(program: Command, io: CaptureIo): Command {
     .command('up')
     .description('capture a MongoDB deployment continuously into an archive: collector, embedded log and archiver in one process')
     .option('--mongo <uri>', 'source MongoDB URI, a replica set (env REWIND_MONGO_URI)')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR; S3 settings REWIND_S3_* or archive.s3)')
     .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
     .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
     .option('--include <pattern>', 'capture only matching namespaces, db.coll with * wildcards; repeatable', collectOption, [])

@@ -6,9 +6,9 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { CatalogStore, FsBlobStore, verifyArchive } from '../../archive/index.js';
-import type { CatalogIntegrity, VerifyReport } from '../../archive/index.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
+import { openArchiveAt, verifyArchive } from '../../archive/index.js';
+import type { CatalogIntegrity, CatalogStore, VerifyReport } from '../../archive/index.js';
 import { archiveDir, exitFailure, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
 
@@ -17,11 +17,13 @@ interface VerifyFlags {
   json?: boolean;
 }
 
-function human(root: string, r: VerifyReport, generation: number, integrity: CatalogIntegrity): string {
+function human(root: string, r: VerifyReport, generation: number, integrity: CatalogIntegrity, objectStore: boolean): string {
   const lines = [
     integrity === 'verified'
       ? `catalog generation ${generation}: matches its checksum`
-      : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
+      : objectStore
+        ? `catalog generation ${generation}: no checksum (catalogs on an object store keep none: each generation is a create-only object)`
+        : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
     `verified ${r.files} file(s) of ${root}: ${r.ok} ok (${formatBytes(r.bytes)}), ${r.problems.length} bad or missing`,
   ];
   for (const p of r.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.message}`);
@@ -32,22 +34,27 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
   return program
     .command('verify')
     .description('re-hash every archive file the catalog names; report each bad or missing file (exit 1 if any)')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: VerifyFlags) => {
       const json = flags.json === true;
       let report: VerifyReport;
       let root: string;
       let checked: Awaited<ReturnType<CatalogStore['readChecked']>>;
+      let objectStore: boolean;
+      let store: ReturnType<typeof openArchiveAt>['store'];
       try {
-        root = resolve(archiveDir(io, 'verify', json, flags.archive));
-        checked = await new CatalogStore(root).readChecked();
+        const archive = openArchiveAt(archiveDir(io, 'verify', json, flags.archive), archiveAccessFromEnv());
+        root = archive.root;
+        objectStore = archive.location.kind !== 'fs';
+        checked = await archive.catalog.readChecked();
         const catalog = checked.catalog;
+        store = archive.store;
         // A progress bar only for people watching a terminal.
         const bar = !json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, clearOnComplete: true }) : null;
         bar?.start(1, 0);
         try {
-          report = await verifyArchive(new FsBlobStore(root), catalog, (done, total) => {
+          report = await verifyArchive(store, catalog, (done, total) => {
             bar?.setTotal(total);
             bar?.update(done);
           });
@@ -59,7 +66,7 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       }
       const catalogCheck = { generation: checked.catalog.generation, checksum: checked.integrity };
       if (json) printJson(io, { archive: root, catalog: catalogCheck, ...report });
-      else io.stdout(human(root, report, catalogCheck.generation, catalogCheck.checksum));
+      else io.stdout(human(root, report, catalogCheck.generation, catalogCheck.checksum, objectStore));
       if (report.problems.length > 0) exitFailure(`${report.problems.length} bad or missing file(s)`);
     });
 }
