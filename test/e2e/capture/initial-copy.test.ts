@@ -4,19 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal128, Double, Int32, Long, ObjectId, Timestamp, serialize } from '../../../contracts/bson.js';
 import { MongoClient } from 'mongodb';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CatalogStore, FsBlobStore, readSnapshotNamespace } from '../../../services/archive/index.js';
-import { Archiver } from '../../../services/archiver/archiver.js';
-import { Collector } from '../../../services/collector/collector.js';
 import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
-import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
-import { CatalogResumeStore } from '../../../services/collector/resume-store.js';
-import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
-import { EmbeddedLog } from '../../../services/eventlog/embedded-log.js';
+import { readSnapshotNamespace } from '../../../services/archive/index.js';
+import { copyIntoArchive } from './copy-into-archive.js';
 import { describeWith, uniqueDatabase } from '../../harness/index.js';
 
-const silent = pino({ level: 'silent' });
 
 describeWith('wire', 'initial copy through a MongoDB wire server', (server) => {
   let client: MongoClient;
@@ -54,43 +47,7 @@ describeWith('wire', 'initial copy through a MongoDB wire server', (server) => {
   });
 
   it('copies every captured collection with its indexes into the base snapshot, documents byte for byte in key order', async () => {
-    const store = new FsBlobStore(dir);
-    const catalog = new CatalogStore(dir);
-    await catalog.init('copy-test');
-    const log = new EmbeddedLog();
-    // No change events: the stream is idle while the copy runs (its content is not what this test is about).
-    const source = new RecordedChangeSource(eventBytes([{ _id: { _data: '8265000000000000012B04' }, clusterTime: new Timestamp({ t: 1_690_000_000, i: 1 }) }]));
-    const collector = new Collector({
-      source,
-      copySource: new MongoCopySource(client),
-      producer: log.producer,
-      resumeStore: new CatalogResumeStore(() => catalog.read()),
-      log: silent,
-      scope: { include: [`${db}.*`], exclude: [`${db}.skipped`] },
-      pollWaitMs: 20,
-      copyBatchSize: 300,
-    });
-    const archiver = new Archiver({
-      consumer: log.consumer,
-      store,
-      catalog,
-      sourceId: 'copy-test',
-      log: silent,
-      segmentMaxBytes: 1 << 20,
-      segmentMaxAgeMs: 100,
-      codec: 'deflate',
-      compaction: { everyMs: null, afterEvents: null, memoryBytes: 32 << 20 },
-      retention: { windowMs: null },
-      pollWaitMs: 20,
-      logEnded: () => log.ended,
-    });
-    const running = Promise.all([collector.run(), archiver.run()]);
-    const deadline = Date.now() + 30_000;
-    while ((await catalog.read()).snapshots.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await collector.stop();
-    await running;
-
-    const c = await catalog.read();
+    const { store, catalog: c } = await copyIntoArchive({ client, dir, sourceId: 'copy-test', scope: { include: [`${db}.*`], exclude: [`${db}.skipped`] }, copyBatchSize: 300 });
     expect(c.snapshots).toHaveLength(1);
     const snap = c.snapshots[0];
     if (!snap) throw new Error('no snapshot');

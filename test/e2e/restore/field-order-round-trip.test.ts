@@ -8,26 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Timestamp } from '../../../contracts/bson.js';
 import { ejsonToBson } from '../../../contracts/ejson-to-bson.js';
 import { stringifyJson } from '../../../contracts/ordered-json.js';
-import { CatalogStore, FsBlobStore } from '../../../services/archive/index.js';
-import { Archiver } from '../../../services/archiver/archiver.js';
-import { Collector } from '../../../services/collector/collector.js';
 import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
-import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
-import { CatalogResumeStore } from '../../../services/collector/resume-store.js';
-import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
-import { EmbeddedLog } from '../../../services/eventlog/embedded-log.js';
 import { keyFromText } from '../../../services/restore/document-keys.js';
 import { documentForDriver } from '../../../services/restore/driver-document.js';
 import { documentHistory } from '../../../services/restore/history.js';
 import { restoreFromArchive } from '../../../services/restore/restore-from-archive.js';
+import { copyIntoArchive } from '../capture/copy-into-archive.js';
 import { describeWith, uniqueDatabase } from '../../harness/index.js';
 
-const silent = pino({ level: 'silent' });
 
 const DOCS = [
   '{"_id":{"$numberInt":"1"},"b":"x","10":{"$numberInt":"1"},"2":{"$numberInt":"2"},"a":{"9":{"$numberInt":"1"},"x":{"$numberInt":"2"},"0":{"$numberInt":"3"}}}',
@@ -62,38 +53,7 @@ describeWith('wire', 'digit-only field names from the source to a restored copy'
     // Written so that the stand-in holds that order (checked: without it the round trip proves nothing).
     expect(await rawDocuments(client, source)).toEqual(DOCS.map((d) => d.toString('hex')));
 
-    const store = new FsBlobStore(dir);
-    const catalog = new CatalogStore(dir);
-    await catalog.init('field-order');
-    const log = new EmbeddedLog();
-    const collector = new Collector({
-      source: new RecordedChangeSource(eventBytes([{ _id: { _data: '8265000000000000012B04' }, clusterTime: new Timestamp({ t: 1_690_000_000, i: 1 }) }])),
-      copySource: new MongoCopySource(client),
-      producer: log.producer,
-      resumeStore: new CatalogResumeStore(() => catalog.read()),
-      log: silent,
-      scope: { include: [`${source}.*`], exclude: [] },
-      pollWaitMs: 20,
-    });
-    const archiver = new Archiver({
-      consumer: log.consumer,
-      store,
-      catalog,
-      sourceId: 'field-order',
-      log: silent,
-      segmentMaxBytes: 1 << 20,
-      segmentMaxAgeMs: 100,
-      codec: 'deflate',
-      compaction: { everyMs: null, afterEvents: null, memoryBytes: 32 << 20 },
-      retention: { windowMs: null },
-      pollWaitMs: 20,
-      logEnded: () => log.ended,
-    });
-    const running = Promise.all([collector.run(), archiver.run()]);
-    const deadline = Date.now() + 30_000;
-    while ((await catalog.read()).snapshots.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await collector.stop();
-    await running;
+    const { store, catalog } = await copyIntoArchive({ client, dir, sourceId: 'field-order', scope: { include: [`${source}.*`], exclude: [] } });
 
     const report = await restoreFromArchive({
       archiveDir: dir,
@@ -112,7 +72,7 @@ describeWith('wire', 'digit-only field names from the source to a restored copy'
     expect(await rawDocuments(client, target)).toEqual(DOCS.map((d) => d.toString('hex')));
 
     // history shows the version in the document's own order.
-    const history = await documentHistory({ store, catalog: await catalog.read(), ns: `${source}.orders`, key: keyFromText('1') });
+    const history = await documentHistory({ store, catalog, ns: `${source}.orders`, key: keyFromText('1') });
     const text = stringifyJson(history.versions[0]?.document);
     expect(text).toBe('{"_id":{"$numberInt":"1"},"b":"x","10":{"$numberInt":"1"},"2":{"$numberInt":"2"},"a":{"9":{"$numberInt":"1"},"x":{"$numberInt":"2"},"0":{"$numberInt":"3"}}}');
     await rm(join(dir, '..', `${target}-jobs`), { recursive: true, force: true });
