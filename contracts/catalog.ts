@@ -24,6 +24,10 @@ export const positionString = z
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256');
 const namespaceName = z.string().min(1);
 
+/** A snapshot's name: a letter or digit, then letters, digits, `.`, `_` or `-`; at most 100 characters (it is typed on command lines). */
+export const SNAPSHOT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const snapshotName = z.string().regex(SNAPSHOT_NAME_PATTERN, 'expected a snapshot name: a letter or digit, then letters, digits, ".", "_" or "-" (at most 100)');
+
 /** One file in the blob store: path relative to the archive root, verified by sha256. */
 export const fileRefSchema = z.strictObject({
   path: z.string().min(1),
@@ -66,6 +70,11 @@ export const snapshotEntrySchema = z.strictObject({
   kind: z.enum(['initial-copy', 'compaction']),
   namespaces: z.array(snapshotNamespaceSchema),
   createdAt: z.iso.datetime(),
+  /**
+   * Given by `rewind backup --name` (an on-demand snapshot), unique in the catalog; `restore
+   * --at-snapshot <name>` restores it. Optional: catalogs written before names existed read as they are.
+   */
+  name: snapshotName.optional(),
 });
 
 export const gapSchema = z.strictObject({

@@ -16,7 +16,7 @@ export interface CatalogSummary {
   updatedAt: string;
   window: { earliest: PositionView; latest: PositionView } | null;
   durable: PositionView | null;
-  snapshots: { id: string; kind: string; position: PositionView; namespaces: number; documents: number; bytes: number }[];
+  snapshots: { id: string; name?: string; kind: string; position: PositionView; namespaces: number; documents: number; bytes: number }[];
   segments: { count: number; events: number; bytes: number; first: PositionView | null; last: PositionView | null };
   gaps: Gap[];
 }
@@ -41,6 +41,7 @@ export function summarizeCatalog(catalog: Catalog): CatalogSummary {
       .sort((a, b) => comparePositions(parsePosition(a.position), parsePosition(b.position)))
       .map((s) => ({
         id: s.id,
+        ...(s.name === undefined ? {} : { name: s.name }),
         kind: s.kind,
         position: view(s.position),
         namespaces: s.namespaces.length,

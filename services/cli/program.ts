@@ -33,6 +33,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   restore: async () => (await import('./commands/restore.js')).registerRestoreCommand,
   diff: async () => (await import('./commands/diff.js')).registerDiffCommand,
   history: async () => (await import('./commands/history.js')).registerHistoryCommand,
+  scan: async () => (await import('./commands/scan.js')).registerScanCommand,
+  backup: async () => (await import('./commands/backup.js')).registerBackupCommand,
   catalog: async () => (await import('./commands/catalog.js')).registerCatalogCommand,
   verify: async () => (await import('./commands/verify.js')).registerVerifyCommand,
   keys: async () => (await import('./commands/keys.js')).registerKeysCommand,

@@ -14,6 +14,8 @@ export const RESTORE_ERRORS = {
   IN_GAP: { retryable: false },
   /** `--before-event` names an event the archive does not hold. */
   UNKNOWN_EVENT: { retryable: false },
+  /** `--at-snapshot` names no snapshot of the archive. */
+  UNKNOWN_SNAPSHOT: { retryable: false },
   /** A time or position that cannot be parsed. */
   BAD_POSITION: { retryable: false },
   /** A `--filter` that is not JSON or not a query document. */

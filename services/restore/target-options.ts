@@ -14,12 +14,14 @@ export interface TargetFlags {
   toPosition?: string;
   beforeEvent?: string;
   at?: string;
+  /** A snapshot's name (`rewind backup --name`) or id: the state at that snapshot's position. */
+  atSnapshot?: string;
 }
 
 const DOTTED = /^\s*\d+\.\d+(?:\.\d+)?\s*$/;
 
 export function targetFromFlags(flags: TargetFlags): RestoreTarget {
-  const given = (['to', 'toPosition', 'beforeEvent', 'at'] as const).filter((k) => flags[k] !== undefined);
+  const given = (['to', 'toPosition', 'beforeEvent', 'at', 'atSnapshot'] as const).filter((k) => flags[k] !== undefined);
   if (given.length > 1) throw new RestoreError('BAD_OPTIONS', `give one target, not ${given.map((g) => `--${g.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' and ')}`);
   try {
     if (flags.to !== undefined) {
@@ -40,6 +42,10 @@ export function targetFromFlags(flags: TargetFlags): RestoreTarget {
     }
   } catch (err) {
     throw toRestoreError(err);
+  }
+  if (flags.atSnapshot !== undefined) {
+    if (flags.atSnapshot.trim() === '') throw new RestoreError('BAD_POSITION', '--at-snapshot needs a snapshot name (rewind catalog lists them)');
+    return { kind: 'snapshot', name: flags.atSnapshot.trim() };
   }
   if (flags.beforeEvent !== undefined) {
     if (flags.beforeEvent.trim() === '') throw new RestoreError('BAD_POSITION', '--before-event needs an event id');

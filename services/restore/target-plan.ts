@@ -25,7 +25,8 @@ export type RestoreTarget =
   | { kind: 'latest' }
   | { kind: 'time'; iso: string }
   | { kind: 'position'; position: string }
-  | { kind: 'before-event'; eventId: string };
+  | { kind: 'before-event'; eventId: string }
+  | { kind: 'snapshot'; name: string };
 
 async function* allEvents(store: BlobStore, catalog: Catalog) {
   for (const segment of segmentsToSearch(catalog)) yield* readSegment(store, segment);
@@ -42,6 +43,18 @@ export async function planTarget(store: BlobStore, catalog: Catalog, target: Res
       return planRestore(groupWhole, { kind: 'time', iso: target.iso });
     case 'position':
       return planRestore(groupWhole, { kind: 'position', position: parsePosition(target.position) });
+    case 'snapshot': {
+      // A named snapshot (rewind backup --name) or a snapshot id: the state at its position, which the
+      // planner starts from that snapshot (or one at the same position) with nothing to fold.
+      const snap = catalog.snapshots.find((s) => s.name === target.name) ?? catalog.snapshots.find((s) => s.id === target.name);
+      if (!snap) {
+        const names = catalog.snapshots.flatMap((s) => (s.name ? [s.name] : []));
+        throw new RestoreError('UNKNOWN_SNAPSHOT', `no snapshot named ${JSON.stringify(target.name)} in the archive (named: ${names.length ? names.join(', ') : 'none'}; \`rewind catalog\` lists every snapshot's name and id)`, {
+          details: { name: target.name },
+        });
+      }
+      return planRestore(groupWhole, { kind: 'position', position: parsePosition(snap.position) });
+    }
     case 'before-event': {
       const at = await findEventPosition(allEvents(store, catalog), target.eventId);
       if (!at) {

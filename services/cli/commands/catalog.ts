@@ -26,7 +26,7 @@ function human(root: string, s: CatalogSummary): string {
   lines.push(`snapshots: ${s.snapshots.length}`);
   for (const snap of s.snapshots) {
     lines.push(
-      `  ${snap.id}  ${snap.kind}  at ${snap.position.text}  ${snap.namespaces} namespace(s), ` +
+      `  ${snap.id}${snap.name === undefined ? '' : `  "${snap.name}"`}  ${snap.kind}  at ${snap.position.text}  ${snap.namespaces} namespace(s), ` +
         `${snap.documents.toLocaleString('en-US')} document(s), ${formatBytes(snap.bytes)}`,
     );
   }

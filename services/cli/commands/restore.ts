@@ -17,6 +17,7 @@ interface RestoreFlags {
   to?: string;
   toPosition?: string;
   beforeEvent?: string;
+  atSnapshot?: string;
   ns: string[];
   filter?: string;
   id: string[];
@@ -64,6 +65,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
     .option('--to <iso-time>', 'target: an ISO 8601 time with a zone (every event of that second included)')
     .option('--to-position <s.i[.n]>', 'target: an exact position (after its whole transaction)')
     .option('--before-event <id>', 'target: just before this event and its transaction (undo a bad deleteMany or drop)')
+    .option('--at-snapshot <name>', 'target: the state of a named snapshot (rewind backup --name; rewind catalog lists them)')
     .option('--ns <pattern>', 'namespace to restore, db.coll; * wildcards; repeatable (default: all)', collect, [])
     .option('--filter <json>', 'only documents matching this query at T (equality, $in/$nin, $eq/$ne/$gt/$gte/$lt/$lte, $exists, $and/$or/$nor)')
     .option('--id <ejson>', 'only this document key (Extended JSON of _id); repeatable; needs one --ns', collect, [])
@@ -98,6 +100,7 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
             ...(flags.to === undefined ? {} : { to: flags.to }),
             ...(flags.toPosition === undefined ? {} : { toPosition: flags.toPosition }),
             ...(flags.beforeEvent === undefined ? {} : { beforeEvent: flags.beforeEvent }),
+            ...(flags.atSnapshot === undefined ? {} : { atSnapshot: flags.atSnapshot }),
           },
           mode: flags.mode,
           dryRun: flags.dryRun === true,
