@@ -112,6 +112,9 @@ const emptySection = (sampleLimit: number, skipped: string): MissingSection => (
 
 export async function findMissing(o: MissingOptions): Promise<MissingResult> {
   if (!o.catalog.snapshots.length || !o.catalog.durable) return { section: emptySection(o.sampleLimit, 'the archive has no restorable state yet (no base snapshot)'), reports: [] };
+  const open = o.catalog.gaps.find((g) => g.to === undefined);
+  // Restore refuses every point after an open gap's start, the latest included: nothing to compare with until a new base.
+  if (open) return { section: emptySection(o.sampleLimit, `the archive has an open gap after ${open.from}: its latest state cannot be restored until capture takes a new base snapshot`), reports: [] };
   let state;
   try {
     state = await openStateAt({ store: o.store, catalog: o.catalog, target: { kind: 'latest' }, ...(o.tempDir ? { tempDir: o.tempDir } : {}) });

@@ -27,6 +27,7 @@ interface ScanFlags {
   out?: string;
   dryRun?: boolean;
   samples?: number;
+  connectTimeoutMs?: number;
   json?: boolean;
 }
 
@@ -104,6 +105,7 @@ export function registerScanCommand(program: Command, io: CommandIo): Command {
     .option('--out <file>', 'write the JSON report here, and beside it one key list per namespace that differs (what restore --keys-from reads)')
     .option('--dry-run', 'report only: write no key lists (the database is never written to)')
     .option('--samples <n>', 'sample keys per namespace and kind in the report', count('--samples'), 10)
+    .option('--connect-timeout-ms <ms>', 'how long to try reaching the live database', count('--connect-timeout-ms'), 10_000)
     .option('--json', 'print the report as JSON')
     .action(async (flags: ScanFlags) => {
       const env = io.env ?? process.env;
@@ -122,6 +124,7 @@ export function registerScanCommand(program: Command, io: CommandIo): Command {
           dryRun: flags.dryRun === true,
           ...(out ? { keyFiles: { dir: dirname(out), prefix: `${basename(out).replace(/\.json$/i, '')}.` }, diffDir: dirname(out) } : {}),
           ...(flags.samples === undefined ? {} : { sampleLimit: flags.samples }),
+          ...(flags.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: flags.connectTimeoutMs }),
         });
         if (out) {
           try {
