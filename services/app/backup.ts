@@ -20,6 +20,7 @@ import { DEFAULT_CODEC, isArchiveError, openArchiveAt } from '../archive/index.j
 import type { ArchiveAccess, Codec } from '../archive/index.js';
 import { takeOnDemandSnapshot } from '../archiver/on-demand-snapshot.js';
 import { DEFAULT_COMPACTION_MEMORY_BYTES } from '../replay/compact.js';
+import { throughTransaction } from '../replay/transaction-boundary.js';
 import { RecoveryError, throwIfAborted } from './recovery-errors.js';
 
 export interface BackupRequest {
@@ -57,7 +58,7 @@ function checkCatalog(catalog: Catalog, name: string): void {
       context: { gap: open },
     });
   }
-  const durable = parsePosition(catalog.durable);
+  const durable = throughTransaction(parsePosition(catalog.durable));
   if (!catalog.snapshots.some((s) => comparePositions(parsePosition(s.position), durable) <= 0)) {
     throw new RecoveryError('NOTHING_TO_SNAPSHOT', `no snapshot at or before the durable point ${catalog.durable}`, { context: { durable: catalog.durable } });
   }

@@ -17,6 +17,7 @@ import type { Catalog, Position, SnapshotEntry } from '../../contracts/index.js'
 import type { BlobStore, CatalogStore, Codec } from '../archive/index.js';
 import { buildBase } from './base-builder.js';
 import { discardUncatalogued } from './orphan-files.js';
+import { throughTransaction } from '../replay/transaction-boundary.js';
 
 export interface OnDemandSnapshotOptions {
   store: BlobStore;
@@ -57,7 +58,8 @@ export async function takeOnDemandSnapshot(o: OnDemandSnapshotOptions): Promise<
     const catalog = await o.catalog.read();
     o.check(catalog);
     const upTo = parsePosition(catalog.durable as string);
-    const base = newestAtOrBefore(catalog, upTo) as SnapshotEntry;
+    // A snapshot folded to this point stands at the end of its clusterTime group: it is a base too.
+    const base = newestAtOrBefore(catalog, throughTransaction(upTo)) as SnapshotEntry;
     if (o.signal?.aborted) throw o.signal.reason as Error;
     const built = await buildBase({
       store: o.store,
