@@ -1,57 +1,89 @@
 /**
  * The checksum of a backup JSON file (`{timestamp, version, source,
  * collections: {name: [records]}, metadata: {total_records, exported_by,
- * checksum}}`): `metadata.checksum` is the lowercase hex sha256 of the UTF-8
- * bytes of the document's canonical serialization with `metadata.checksum`
- * itself left out (every other member, metadata's included, is covered).
+ * checksum}}`), as the "files" helper's reader and writer define it
+ * (services/files/backup-json.ts): `metadata.checksum` is the lowercase hex
+ * sha256 of the bytes of the file's top-level `collections` value exactly as
+ * they stand in the file, from its `{` to its matching `}` inclusive (UTF-8,
+ * nothing re-serialized, whitespace included). So a writer can fill it after
+ * streaming the records and a reader can check it while streaming; a file
+ * re-indented inside `collections` no longer matches (it is another file).
+ * `sha256:<hex>` is accepted as well as bare hex, in any case.
  *
- * Canonical serialization is RFC 8785 (JSON Canonicalization Scheme): object
- * members sorted by the UTF-16 code units of their names, no whitespace,
- * strings escaped and numbers written as ECMAScript's JSON.stringify writes
- * them. Sorting makes the sum independent of how the file was indented or in
- * which order a writer put its keys, and of JSON.parse moving digit-only keys
- * first. The file is read as JSON (numbers as IEEE doubles, the last of
- * duplicate member names wins), so a writer computes the sum over what a
- * reader will parse, not over its own in-memory values.
- *
- * `rewind scan` checks it; `rewind export --format backup-json` fills it and
- * `rewind import` refuses a file whose sum does not hold. `sha256:<hex>` is
- * accepted as well as bare hex.
+ * `rewind scan` checks it with this module, `rewind import` refuses a file
+ * whose sum does not hold, `rewind export --format backup-json` fills it.
  */
 import { createHash } from 'node:crypto';
 
-export const BACKUP_CHECKSUM_ALGORITHM = 'sha256 over RFC 8785 canonical JSON without metadata.checksum';
-
-/** RFC 8785 serialization of a JSON value (as JSON.parse returns it). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
-    return JSON.stringify(value);
+/** Skips a JSON string starting at `i` (a `"`); returns the index after its closing quote. */
+function skipString(b: Uint8Array, i: number): number {
+  for (let j = i + 1; j < b.length; j++) {
+    if (b[j] === 0x5c) j++; // backslash: the next byte is escaped
+    else if (b[j] === 0x22) return j + 1;
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    // Default sort compares UTF-16 code units, which is what RFC 8785 asks for.
-    const names = Object.keys(value).sort();
-    const record = value as Record<string, unknown>;
-    return `{${names
-      .filter((n) => record[n] !== undefined)
-      .map((n) => `${JSON.stringify(n)}:${canonicalJson(record[n])}`)
-      .join(',')}}`;
-  }
-  throw new TypeError(`not a JSON value: ${typeof value}`);
+  return -1;
 }
 
-/** The value `metadata.checksum` must hold for this parsed backup document. */
-export function backupChecksum(document: Record<string, unknown>): string {
-  const metadata = document.metadata;
-  const covered: Record<string, unknown> = { ...document };
-  if (metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)) {
-    const rest: Record<string, unknown> = { ...(metadata as Record<string, unknown>) };
-    delete rest.checksum;
-    covered.metadata = rest;
+/** Skips one JSON value starting at `i` (after whitespace); returns the index after it, or -1. */
+function skipValue(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c === 0x22) return skipString(b, i);
+  if (c !== 0x7b && c !== 0x5b) {
+    let j = i;
+    while (j < b.length && b[j] !== 0x2c && b[j] !== 0x7d && b[j] !== 0x5d) j++;
+    return j;
   }
-  return createHash('sha256').update(canonicalJson(covered), 'utf8').digest('hex');
+  let depth = 0;
+  for (let j = i; j < b.length; j++) {
+    const d = b[j];
+    if (d === 0x22) {
+      j = skipString(b, j) - 1;
+      if (j < 0) return -1;
+    } else if (d === 0x7b || d === 0x5b) depth++;
+    else if (d === 0x7d || d === 0x5d) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  return -1;
+}
+
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** The byte range of the top-level `collections` value of a JSON object's text, or null. */
+export function collectionsSpan(bytes: Uint8Array): { start: number; end: number } | null {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
+  while (isSpace(bytes[i])) i++;
+  if (bytes[i] !== 0x7b) return null;
+  i++;
+  for (;;) {
+    while (isSpace(bytes[i]) || bytes[i] === 0x2c) i++;
+    if (bytes[i] !== 0x22) return null; // the end of the object, or not JSON
+    const keyEnd = skipString(bytes, i);
+    if (keyEnd < 0) return null;
+    let key: unknown;
+    try {
+      key = JSON.parse(Buffer.from(bytes.subarray(i, keyEnd)).toString('utf8'));
+    } catch {
+      return null;
+    }
+    i = keyEnd;
+    while (isSpace(bytes[i])) i++;
+    if (bytes[i] !== 0x3a) return null;
+    i++;
+    while (isSpace(bytes[i])) i++;
+    const end = skipValue(bytes, i);
+    if (end < 0) return null;
+    if (key === 'collections') return { start: i, end };
+    i = end;
+  }
+}
+
+/** The checksum a backup JSON file's metadata.checksum must hold; null when the text has no top-level `collections`. */
+export function backupChecksumOfFile(bytes: Uint8Array): string | null {
+  const span = collectionsSpan(bytes);
+  return span ? createHash('sha256').update(bytes.subarray(span.start, span.end)).digest('hex') : null;
 }
 
 export type BackupChecksumCheck =
@@ -59,9 +91,9 @@ export type BackupChecksumCheck =
   | { status: 'invalid'; expected: string; actual: string }
   | { status: 'absent'; actual: string };
 
-/** Holds the document's `metadata.checksum` against its content. */
-export function checkBackupChecksum(document: Record<string, unknown>): BackupChecksumCheck {
-  const actual = backupChecksum(document);
+/** Holds the file's `metadata.checksum` (from its parsed document) against its bytes. */
+export function checkBackupChecksum(bytes: Uint8Array, document: { metadata?: unknown }): BackupChecksumCheck {
+  const actual = backupChecksumOfFile(bytes) ?? '';
   const given = (document.metadata as { checksum?: unknown } | undefined)?.checksum;
   if (typeof given !== 'string' || given.trim() === '') return { status: 'absent', actual };
   const expected = given.trim().toLowerCase().replace(/^sha256:/, '');

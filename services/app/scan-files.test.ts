@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupChecksum, canonicalJson, checkBackupChecksum } from '../../contracts/backup-checksum.js';
+import { createHash } from 'node:crypto';
+import { backupChecksumOfFile, checkBackupChecksum, collectionsSpan } from '../../contracts/backup-checksum.js';
 import { ejsonToBson } from '../../contracts/ejson-to-bson.js';
 import { recoveryReportSchema } from '../../contracts/recovery-report.js';
 import type { BackupFile } from '../../contracts/recovery-report.js';
@@ -21,16 +22,12 @@ import { globToRegExp } from './scan-glob.js';
 
 const insertEvents = (JSON.parse(readFileSync(new URL('../../test/fixtures/change-events/insert/insert-basic.json', import.meta.url), 'utf8')) as { events: unknown[] }).events;
 
-function backupJson(records: Record<string, unknown[]>): Record<string, unknown> {
-  const doc: Record<string, unknown> = {
-    timestamp: '2026-12-01T10:00:00.000Z',
-    version: '1.0',
-    source: 'mongodb',
-    collections: records,
-    metadata: { total_records: Object.values(records).reduce((n, r) => n + r.length, 0), exported_by: 'seed-scripts' },
-  };
-  (doc.metadata as Record<string, unknown>).checksum = backupChecksum(doc);
-  return doc;
+/** A backup JSON file's text, as the seed scripts and `rewind export` write it: metadata last, its checksum over the collections bytes. */
+function backupJson(records: Record<string, unknown[]>, checksum?: string): string {
+  const collections = JSON.stringify(records, null, 2);
+  const sum = checksum ?? createHash('sha256').update(collections).digest('hex');
+  const total = Object.values(records).reduce((n, r) => n + r.length, 0);
+  return `{\n  "timestamp": "2026-12-01T10:00:00.000Z",\n  "version": "1.0",\n  "source": "mongodb",\n  "collections": ${collections},\n  "metadata": {"total_records": ${total}, "exported_by": "seed-scripts", "checksum": "${sum}"}\n}\n`;
 }
 
 describe('scan globs', () => {
@@ -51,20 +48,22 @@ describe('scan globs', () => {
 });
 
 describe('backup JSON checksum', () => {
-  it('is sha256 over RFC 8785 canonical JSON without metadata.checksum, independent of key order and indentation', () => {
-    expect(canonicalJson({ b: [1, 'x', null, true], a: { '10': 1, '9': 2 }, c: 1.5e-7 })).toBe('{"a":{"10":1,"9":2},"b":[1,"x",null,true],"c":1.5e-7}');
-    const doc = backupJson({ users: [{ id: 1, name: 'Ann' }] });
-    const reordered = JSON.parse(JSON.stringify({ metadata: doc.metadata, collections: doc.collections, source: doc.source, version: doc.version, timestamp: doc.timestamp }, null, 4)) as Record<string, unknown>;
-    expect(checkBackupChecksum(reordered)).toMatchObject({ status: 'valid' });
-    const changed = structuredClone(doc);
-    (changed.collections as { users: { name: string }[] }).users.forEach((u) => (u.name = 'Bob'));
-    expect(checkBackupChecksum(changed)).toMatchObject({ status: 'invalid', expected: (doc.metadata as { checksum: string }).checksum });
-    const prefixed = structuredClone(doc);
-    (prefixed.metadata as Record<string, unknown>).checksum = `sha256:${(doc.metadata as { checksum: string }).checksum.toUpperCase()}`;
-    expect(checkBackupChecksum(prefixed).status).toBe('valid');
-    const none = structuredClone(doc);
-    delete (none.metadata as Record<string, unknown>).checksum;
-    expect(checkBackupChecksum(none).status).toBe('absent');
+  it('is sha256 of the bytes of the top-level collections value as they stand in the file', () => {
+    const text = backupJson({ users: [{ id: 1, name: 'Ann "A" {x}' }], orders: [] });
+    const bytes = Buffer.from(text);
+    const span = collectionsSpan(bytes);
+    expect(JSON.parse(bytes.subarray(span?.start, span?.end).toString())).toEqual({ users: [{ id: 1, name: 'Ann "A" {x}' }], orders: [] });
+    const doc = JSON.parse(text) as { metadata: { checksum: string } };
+    expect(checkBackupChecksum(bytes, doc)).toEqual({ status: 'valid', expected: doc.metadata.checksum, actual: doc.metadata.checksum });
+    // A member before collections holding a "collections" key inside it does not mislead the scan.
+    const decoy = Buffer.from(`{"source": {"collections": [1]}, "note": "\\"collections\\": 2", "collections": {"a": [1]}, "metadata": {}}`);
+    expect(backupChecksumOfFile(decoy)).toBe(createHash('sha256').update('{"a": [1]}').digest('hex'));
+    // One changed record byte, or collections re-indented, is another file.
+    const changed = Buffer.from(text.replace('"id": 1', '"id": 2'));
+    expect(checkBackupChecksum(changed, doc)).toMatchObject({ status: 'invalid', expected: doc.metadata.checksum });
+    const prefixed = { metadata: { checksum: `sha256:${doc.metadata.checksum.toUpperCase()}` } };
+    expect(checkBackupChecksum(bytes, prefixed).status).toBe('valid');
+    expect(checkBackupChecksum(bytes, { metadata: {} }).status).toBe('absent');
   });
 });
 
@@ -81,10 +80,10 @@ describe('scan filesystem search', () => {
     await mkdir(join(root, 'exports'), { recursive: true });
     await mkdir(join(root, 'dump', 'shop'), { recursive: true });
     await mkdir(outside, { recursive: true });
-    await writeFile(join(root, 'backups', 'backup-good.json'), JSON.stringify(backupJson({ users: [{ id: 1 }, { id: 2 }], orders: [{ id: 'o1' }] }), null, 2));
-    const bad = backupJson({ users: [{ id: 1 }] });
-    (bad.collections as Record<string, unknown[]>).users?.push({ id: 99 });
-    await writeFile(join(root, 'backups', 'backup-tampered.json'), JSON.stringify(bad));
+    await writeFile(join(root, 'backups', 'backup-good.json'), backupJson({ users: [{ id: 1 }, { id: 2 }], orders: [{ id: 'o1' }] }));
+    // Its checksum was taken before a record was added.
+    const sumBefore = createHash('sha256').update(JSON.stringify({ users: [{ id: 1 }] }, null, 2)).digest('hex');
+    await writeFile(join(root, 'backups', 'backup-tampered.json'), backupJson({ users: [{ id: 1 }, { id: 99 }] }, sumBefore));
     await writeFile(join(root, 'exports', 'export_users.json'), JSON.stringify([{ name: 'a' }, { name: 'b' }, { name: 'c' }]));
     await writeFile(join(root, 'exports', 'export_mongo.json'), JSON.stringify([{ _id: { $oid: '6772a1f0c2b3a4d5e6f70811' }, n: 1 }]));
     // mongoexport's default output: one document per line in a .json file.

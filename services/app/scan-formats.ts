@@ -7,7 +7,8 @@
  *
  * Format rules (the seed's record extraction for JSON):
  * - an object with `collections` (an object of arrays) and `metadata`:
- *   backup-json, its metadata.checksum checked (contracts/backup-checksum.ts);
+ *   backup-json, its metadata.checksum checked against the file's bytes
+ *   (contracts/backup-checksum.ts);
  * - an array whose first records carry Extended JSON wrappers ($oid, $date,
  *   $numberLong…): mongoexport-json; any other array: record-json;
  * - an object holding an array under data, records, items, conversations or
@@ -53,7 +54,7 @@ function hasEjsonWrapper(record: unknown): boolean {
 const isChangeEvent = (v: unknown) => isObject(v) && typeof v.operationType === 'string' && ('clusterTime' in v || isObject(v._id));
 
 /** The format and record count of a parsed JSON document. */
-export function describeJson(value: unknown): Described {
+export function describeJson(value: unknown, bytes: Uint8Array): Described {
   if (Array.isArray(value)) {
     const ejson = value.slice(0, 10).some(hasEjsonWrapper);
     return { format: ejson ? 'mongoexport-json' : 'record-json', record_count: value.length, checksum: NOT_APPLICABLE };
@@ -64,7 +65,7 @@ export function describeJson(value: unknown): Described {
     const counts = Object.fromEntries(Object.entries(collections).map(([name, records]) => [name, (records as unknown[]).length]));
     const total = Object.values(counts).reduce((n, c) => n + c, 0);
     if (isObject(value.metadata)) {
-      const check = checkBackupChecksum(value);
+      const check = checkBackupChecksum(bytes, value);
       return { format: 'backup-json', record_count: total, checksum: check, collections: counts };
     }
     return { format: 'record-json', record_count: total, checksum: NOT_APPLICABLE, collections: counts };
@@ -168,7 +169,8 @@ async function describeJsonFile(file: FoundFile, maxParseBytes: number): Promise
   if (file.stats.size > maxParseBytes) {
     return { format: 'unknown', record_count: null, checksum: { status: 'unchecked', reason: `larger than ${maxParseBytes} bytes: not parsed whole` } };
   }
-  const text = (await readFile(file.realPath, 'utf8')).replace(/^\uFEFF/, '');
+  const bytes = await readFile(file.realPath);
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -178,7 +180,7 @@ async function describeJsonFile(file: FoundFile, maxParseBytes: number): Promise
     if ((ndjson.record_count ?? 0) > 0) return ndjson;
     return { format: 'unknown', record_count: null, checksum: { status: 'unchecked', reason: 'not JSON' }, problem: `not JSON: ${(err as Error).message}` };
   }
-  return describeJson(value);
+  return describeJson(value, bytes);
 }
 
 /** Describes one file found by the search. Throws only on I/O (the caller lists the file as unreadable). */

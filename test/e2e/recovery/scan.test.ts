@@ -66,8 +66,6 @@ describeWith('wire', 'rewind scan: the recovery report', (server) => {
     // The live database: the archive's latest state, inserted by a restore.
     const made = await runRewind(['restore', '--archive', archive.root, '--target', server.uri, '--yes-overwrite-source', '--job-dir', join(work, 'jobs'), '--json'], env);
     expect(made.code, made.stdout + made.stderr).toBe(0);
-    // A backup file beside it, for the filesystem section.
-    await writeFile(join(work, 'backup-old.json'), JSON.stringify({ timestamp: 'x', version: '1', source: 's', collections: { orders: [{ id: 1 }] }, metadata: { total_records: 1, exported_by: 't', checksum: '0'.repeat(64) } }));
   });
 
   afterAll(async () => {
@@ -78,7 +76,6 @@ describeWith('wire', 'rewind scan: the recovery report', (server) => {
   });
 
   it('says success when the live database matches the archive, with the whole report shape', async () => {
-    await rm(join(work, 'backup-old.json'));
     const { code, report, stderr } = await scan();
     expect(stderr).toBe('');
     expect(report.summary.status, report.summary.status_reasons.join('; ')).toBe('success');
