@@ -46,7 +46,7 @@ export async function planTarget(store: BlobStore, catalog: Catalog, target: Res
       const at = await findEventPosition(allEvents(store, catalog), target.eventId);
       if (!at) {
         throw new RestoreError('UNKNOWN_EVENT', `no event with id ${JSON.stringify(target.eventId)} in the archive (ids are the resume tokens' _data, as \`rewind history\` shows them)`, {
-          details: { eventId: target.eventId },
+          context: { eventId: target.eventId },
         });
       }
       return planRestore(groupWhole, { kind: 'beforeEvent', id: target.eventId, position: at });
