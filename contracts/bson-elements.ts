@@ -5,11 +5,11 @@
  * bytes), so nothing it keeps is ever decoded and encoded again.
  */
 
-export class BsonFormatError extends Error {
-  readonly code = 'BAD_BSON';
-  readonly retryable = false;
+import { RewindError } from './errors.js';
+
+export class BsonFormatError extends RewindError<'BAD_BSON'> {
   constructor(message: string) {
-    super(message);
+    super('BAD_BSON', message);
     this.name = 'BsonFormatError';
   }
 }

@@ -7,6 +7,7 @@
  * `defaultMeans` (what the default, or leaving an optional key out, does, said
  * plainly). docs/configuration.md is generated from it (`npm run docs:config`).
  */
+import { RewindError } from './errors.js';
 import { z } from 'zod';
 import { parseArchiveLocation } from './archive-location.js';
 
@@ -173,10 +174,12 @@ export const baseConfigSchema = z.strictObject({
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends RewindError<'CONFIG_INVALID'> {
   readonly issues: readonly { path: string; message: string }[];
   constructor(issues: readonly { path: string; message: string }[]) {
-    super(`invalid configuration: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    super('CONFIG_INVALID', `invalid configuration: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, {
+      context: { issues: issues.map((i) => ({ path: i.path, message: i.message })) },
+    });
     this.name = 'ConfigError';
     this.issues = issues;
   }

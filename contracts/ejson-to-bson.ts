@@ -12,16 +12,15 @@
  * Used by the change-event corpus (events as the bytes a server sends), by
  * `--id`, and by importers of Extended JSON files.
  */
+import { RewindError } from './errors.js';
 import { Buffer } from 'node:buffer';
 import { EJSON, serialize } from './bson.js';
 
-export class ExtendedJsonError extends Error {
-  readonly code = 'BAD_EXTENDED_JSON';
-  readonly retryable = false;
+export class ExtendedJsonError extends RewindError<'BAD_EXTENDED_JSON'> {
   /** Character offset in the text where the problem is. */
   readonly offset: number;
   constructor(message: string, offset: number) {
-    super(`${message} (at character ${offset})`);
+    super('BAD_EXTENDED_JSON', `${message} (at character ${offset})`, { context: { offset } });
     this.name = 'ExtendedJsonError';
     this.offset = offset;
   }

@@ -4,3 +4,4 @@ export * from './catalog.js';
 export * from './config.js';
 export * from './avro/index.js';
 export * from './deployment-identity.js';
+export * from './errors.js';

@@ -5,6 +5,7 @@
  *
  * Shown to people as ISO time and as `seconds.increment[.index]`.
  */
+import { RewindError } from './errors.js';
 import { Timestamp } from './bson.js';
 
 export interface Position {
@@ -17,10 +18,10 @@ const UINT32_MAX = 0xffff_ffff;
 /** Largest index we accept: one transaction has far fewer operations than this. */
 export const INDEX_MAX = 0x7fff_ffff;
 
-export class PositionFormatError extends Error {
+export class PositionFormatError extends RewindError<'BAD_POSITION'> {
   readonly input: string;
   constructor(input: string, reason: string) {
-    super(`invalid position ${JSON.stringify(input)}: ${reason}`);
+    super('BAD_POSITION', `invalid position ${JSON.stringify(input)}: ${reason}`, { context: { input } });
     this.name = 'PositionFormatError';
     this.input = input;
   }

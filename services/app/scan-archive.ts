@@ -21,6 +21,7 @@ import type { BlobStore } from '../archive/index.js';
 import { openStateAt } from '../restore/archive-state.js';
 import { diffNamespace } from '../restore/diff.js';
 import type { DiffReport } from '../restore/diff.js';
+import { isRewindError, messageWithoutCode } from '../../contracts/errors.js';
 import { toRestoreError } from '../restore/translate-errors.js';
 import { targetCollection } from '../restore/target-collections.js';
 import { RecoveryError } from './recovery-errors.js';
@@ -34,12 +35,11 @@ export interface ReportProblem {
   retryable: boolean;
 }
 
-/** Any error as a report entry: a catalogued error keeps its code (an archive error its own), anything else is INTERNAL. */
+/** Any error as a report entry: a RewindError keeps its code and retryable flag; anything else is INTERNAL (a bug). */
 export function problemOf(err: unknown): ReportProblem {
-  const e = toRestoreError(err) as { code?: unknown; message?: unknown; retryable?: unknown; details?: { archiveCode?: unknown } };
-  const catalogued = typeof e.code === 'string' && /^[A-Z][A-Z_]+$/.test(e.code);
-  const code = typeof e.details?.archiveCode === 'string' ? e.details.archiveCode : catalogued ? String(e.code) : 'INTERNAL';
-  return { code, message: typeof e.message === 'string' ? e.message : String(err), retryable: e.retryable === true };
+  const e = toRestoreError(err);
+  if (isRewindError(e)) return { code: e.code, message: messageWithoutCode(e.message, e.code), retryable: e.retryable };
+  return { code: 'INTERNAL', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), retryable: false };
 }
 
 /** The last verify record as the archive holds it; null when never verified or unreadable (problem says which). */
@@ -129,7 +129,7 @@ export async function findMissing(o: MissingOptions): Promise<MissingResult> {
     const reports: DiffReport[] = [];
     const namespaces = state.namespaces.filter((ns) => o.database === null || ns.startsWith(`${o.database}.`));
     for (const ns of namespaces) {
-      if (o.signal?.aborted) throw new RecoveryError('ABORTED', 'scan was stopped before it finished: run it again', { cause: o.signal.reason });
+      if (o.signal?.aborted) throw new RecoveryError('JOB_ABORTED', 'scan was stopped before it finished: run it again', { cause: o.signal.reason });
       const report = await diffNamespace({
         source: state.namespace(ns),
         position: at,

@@ -16,6 +16,7 @@
  */
 import { INDEX_MAX, compareDeployments, comparePositions, describeDeployment, formatPosition, isIdentifying, parsePosition, position } from '../../contracts/index.js';
 import type { Catalog, CollectionMetadata, DeploymentIdentity, Position, SegmentEntry } from '../../contracts/index.js';
+import { errorLine } from '../../contracts/errors.js';
 import { SegmentWriter, deleteFileAndEnvelopes, isArchiveError } from '../archive/index.js';
 import type { LogCursor } from '../eventlog/event-log.js';
 import type { Checkpoint, EventHead, LogRecord } from '../eventlog/log-record.js';
@@ -153,7 +154,7 @@ export class Archiver {
       this.copy = null;
       this.setState('stopped', { durable: this.committedDurable ? formatPosition(this.committedDurable) : null });
     } catch (err) {
-      this.stats.lastError = err instanceof Error ? err.message : String(err);
+      this.stats.lastError = errorLine(err);
       await this.compaction?.catch(() => undefined);
       // A segment rolled before the failure may still become durable; the log is closed only after it settles.
       await Promise.allSettled(this.rolling);
@@ -279,7 +280,7 @@ export class Archiver {
       await this.applyRetention();
       this.compaction = this.compactIfDue()
         .catch((err: unknown) => {
-          this.stats.lastError = err instanceof Error ? err.message : String(err);
+          this.stats.lastError = errorLine(err);
           this.log.error({ err }, 'compaction check failed');
         })
         .finally(() => (this.compaction = null));
@@ -496,7 +497,7 @@ export class Archiver {
       this.log.info({ snapshot: built.entry.id, position: built.entry.position, events: built.eventsApplied, ms: Date.now() - started, reason: byVolume ? 'volume' : 'schedule' }, 'compacted into a new base snapshot');
     } catch (err) {
       // A failed compaction loses nothing (the segments stay); it is reported and tried again later.
-      this.stats.lastError = err instanceof Error ? err.message : String(err);
+      this.stats.lastError = errorLine(err);
       this.log.error({ err }, 'compaction failed; the archive is unchanged');
       if (isArchiveError(err) && !err.retryable) this.eventsSinceSnapshot = 0;
     }

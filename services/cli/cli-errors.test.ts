@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogStore } from '../archive/index.js';
 import { tempDir } from '../archive/testing/samples.js';
-import { printableError } from '../restore/command-output.js';
 import { runRewind } from '../../test/e2e/restore/cli-runner.js';
-import { internalError } from './program.js';
+import { asRewindError, printError } from './print-error.js';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.mjs', import.meta.url));
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
@@ -84,7 +83,7 @@ describe('CLI errors are messages', () => {
     try {
       const r = await run(['up', '--mongo', 'mongodb://u:p@127.0.0.1:1,/', '--archive', archive]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^rewind up: invalid configuration: mongo\.uri: .*empty host/);
+      expect(r.stderr).toMatch(/^rewind up: CONFIG_INVALID: invalid configuration: mongo\.uri: .*empty host/);
       expect(await readdir(archive)).toEqual([]);
       const under = await run(['up', '--mongo', 'mongodb://127.0.0.1:1', '--archive', join(dir, 'catalog.json', 'x')]);
       expect(under.code).toBe(2);
@@ -99,10 +98,10 @@ describe('CLI errors are messages', () => {
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['restore', '--parallel', 'x'])).code).toBe(2);
     expect((await run(['--version'])).code).toBe(0);
-    expect(printableError(new TypeError('boom'))).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^TypeError: boom .*a bug in rewind/) as unknown, retryable: false });
+    expect(asRewindError(new TypeError('boom'))).toMatchObject({ code: 'INTERNAL', message: 'TypeError: boom', hint: expect.stringMatching(/report it/) as unknown, retryable: false });
     let stderr = '';
-    expect(internalError({ stdout: () => undefined, stderr: (t) => void (stderr += t), env: {} }, new RangeError('deep'))).toBe(1);
-    expect(stderr).toMatch(/^rewind: INTERNAL: RangeError: deep/);
+    expect(printError({ stdout: () => undefined, stderr: (t: string) => void (stderr += t), env: {} }, undefined, new RangeError('deep'), false)).toBe(1);
+    expect(stderr).toMatch(/^rewind: INTERNAL: RangeError: deep\n {2}please report it/);
     expect(stderr).not.toMatch(STACK);
   });
 

@@ -1,13 +1,14 @@
 // Process entry of the `rewind` command (bin/rewind.mjs loads it).
-import { internalError, runCli } from './program.js';
+import { runCli } from './program.js';
+import { printError } from './print-error.js';
 
 const io = {
   stdout: (t: string) => void process.stdout.write(t),
   stderr: (t: string) => void process.stderr.write(t),
 };
-// An error thrown where no command can catch it (a driver callback, a timer): one line, exit 1, never a stack trace.
+// An error thrown where no command can catch it (a driver callback, a timer): one line, its exit code, never a stack trace.
 const escaped = (err: unknown) => {
-  process.exitCode = internalError(io, err);
+  process.exitCode = printError(io, undefined, err, false);
   process.exit();
 };
 process.on('uncaughtException', escaped);

@@ -11,9 +11,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-
-/** README "Exit codes": a wrong command line, configuration or environment value (restore/command-output.ts has the rest). */
-const EXIT_USAGE = 2;
+import { EXIT } from '../../contracts/errors.js';
+import { printError } from './print-error.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -78,39 +77,45 @@ export async function buildProgram(io: CliIo, names: readonly string[] = Object.
   return program;
 }
 
+/** The command that ran (`keys rotate` for a subcommand) and whether it was given --json. */
+interface Ran {
+  command: string | undefined;
+  json: boolean;
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 /**
  * Runs argv (without node and script) and returns the exit code (README
  * "Exit codes"): 0 done, 1 failed or refused, 2 a wrong command line,
- * configuration or environment value. Never throws: an error no command
- * caught is printed as one line (INTERNAL, a bug), without a stack trace
- * unless REWIND_DEBUG is set.
+ * configuration or environment value, 3 verify found damage, 4 status is
+ * critical. Never throws: commands throw their failures, and this prints
+ * each once through print-error.ts (INTERNAL for what no room catalogued,
+ * without a stack trace unless REWIND_DEBUG is set).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = await buildProgram(io, commandsFor(argv));
+  // Before the action knows better (an error while parsing): the command argv names, --json if given.
+  const first = argv[0];
+  const ran: Ran = { command: first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined, json: argv.includes('--json') };
+  program.hook('preAction', (_program, action) => {
+    ran.command = commandPath(action);
+    ran.json = action.opts<{ json?: boolean }>().json === true;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version end through exitOverride with code 0; commander's own usage errors
-      // (unknown option or command, a missing or invalid option value) are usage: 2.
-      return err.code.startsWith('commander.') && err.exitCode === 1 ? EXIT_USAGE : err.exitCode;
+      // (unknown option or command, a missing or invalid option value) are usage: 2. Others
+      // (a command's exit code after it printed its own report) are what they say.
+      return err.code.startsWith('commander.') && err.exitCode === 1 ? EXIT.USAGE : err.exitCode;
     }
-    return internalError(io, err);
+    return printError(io, ran.command, err, ran.json);
   }
-}
-
-/** Prints an error that escaped every command as one line; exit 1. */
-export function internalError(io: CliIo, err: unknown): number {
-  // Formatted here, not by restore/command-output.ts: that module loads the driver, and this file must start
-  // fast (`--version` loads commander only). Catalogued errors keep their code; anything else is INTERNAL.
-  const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
-  const catalogued = typeof e?.code === 'string' && /^[A-Z][A-Z_]+$/.test(e.code) && typeof e.message === 'string';
-  const what = err instanceof Error ? `${String(e?.name)}: ${String(e?.message)}` : String(err);
-  const line = catalogued
-    ? `${String(e?.code)}: ${String(e?.message).replace(new RegExp(`^${String(e?.code)}: `), '')}`
-    : `INTERNAL: ${what} (an unexpected error, a bug in rewind: please report it; REWIND_DEBUG=1 prints its stack)`;
-  io.stderr(`rewind: ${line}\n`);
-  if ((io.env ?? process.env).REWIND_DEBUG && err instanceof Error) io.stderr(`${err.stack ?? ''}\n`);
-  return 1;
 }

@@ -64,7 +64,7 @@ describeWith('s3', 'rewind commands on an S3 archive', (server: S3Server) => {
     const { client } = s3TestClient(server);
     await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: store.key(segmentPath), Body: Buffer.from('damaged') }));
     const bad = await rewind({}, 'verify', '--archive', url);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3);
     expect(bad.stdout).toContain(`BAD ${segmentPath}`);
   });
 

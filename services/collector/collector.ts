@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Buffer } from 'node:buffer';
 import { Timestamp } from '../../contracts/bson.js';
+import { errorLine } from '../../contracts/errors.js';
 import type { Logger } from 'pino';
 import { INDEX_MAX, comparePositions, formatPosition, parsePosition } from '../../contracts/index.js';
 import type { Position } from '../../contracts/index.js';
@@ -178,7 +179,7 @@ export class Collector {
           attempt += 1;
           this.statusView.sourceReachable = false;
           this.statusView.reconnectAttempts = attempt;
-          this.statusView.lastError = err instanceof Error ? err.message : String(err);
+          this.statusView.lastError = errorLine(err);
           const delay = backoffDelayMs(attempt - 1, this.o.retryBaseMs, this.o.retryMaxMs);
           this.lifecycle.to('reconnecting', { attempt, retryInMs: delay, error: this.statusView.lastError });
           await sleep(delay, this.stopController.signal);
@@ -192,7 +193,7 @@ export class Collector {
       await this.o.producer.close();
       this.lifecycle.to('stopped', { published: this.point?.durable ?? null });
     } catch (err) {
-      this.statusView.lastError = err instanceof Error ? err.message : String(err);
+      this.statusView.lastError = errorLine(err);
       this.copyAbort?.abort();
       await this.copyTask?.catch(() => undefined);
       this.lifecycle.to('failed', { err });

@@ -8,6 +8,8 @@
  * so nothing is decoded and encoded again: field order (digit-only names too)
  * and every type survive byte for byte. Pure: no I/O, no clock.
  */
+import { RewindError } from '../../contracts/errors.js';
+import type { ErrorCode } from '../../contracts/errors.js';
 import { Buffer } from 'node:buffer';
 import type { ChangeEvent, NamespaceRecord, OperationType, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { OPERATION_TYPES } from '../../contracts/avro/change-event.js';
@@ -25,29 +27,26 @@ export interface NormalizeContext {
   fullDocumentMode: FullDocumentMode;
 }
 
-export const NORMALIZE_ERRORS = {
+/** Normalization's codes (contracts/errors.ts's catalog: none is retryable, the same bytes fail the same way). */
+export const NORMALIZE_CODES = [
   /** An operationType rewind does not capture (e.g. shardCollection, a newer server's event). */
-  UNKNOWN_OPERATION_TYPE: { retryable: false },
+  'UNKNOWN_OPERATION_TYPE',
   /** A field is missing or has the wrong type. */
-  MALFORMED_CHANGE_EVENT: { retryable: false },
+  'MALFORMED_CHANGE_EVENT',
   /** Fragments of a $changeStreamSplitLargeEvent that are missing, duplicated or out of order. */
-  BAD_SPLIT_EVENT: { retryable: false },
-} as const;
+  'BAD_SPLIT_EVENT',
+] as const satisfies readonly ErrorCode[];
 
-export type NormalizeErrorCode = keyof typeof NORMALIZE_ERRORS;
+export type NormalizeErrorCode = (typeof NORMALIZE_CODES)[number];
 
-export class ChangeEventNormalizeError extends Error {
-  readonly code: NormalizeErrorCode;
-  readonly retryable: boolean;
+export class ChangeEventNormalizeError extends RewindError<NormalizeErrorCode> {
   /** The resume token's _data, or "(unknown)" when the event has none. */
   readonly eventId: string;
   readonly field: string;
 
   constructor(code: NormalizeErrorCode, eventId: string, field: string, reason: string, cause?: unknown) {
-    super(`${code}: event ${eventId}: ${field} ${reason}`, cause === undefined ? undefined : { cause });
+    super(code, `event ${eventId}: ${field} ${reason}`, { cause, context: { eventId, field } });
     this.name = 'ChangeEventNormalizeError';
-    this.code = code;
-    this.retryable = NORMALIZE_ERRORS[code].retryable;
     this.eventId = eventId;
     this.field = field;
   }

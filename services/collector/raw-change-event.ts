@@ -5,6 +5,7 @@
  * pre-image, updatedFields…) are handed on as sub-ranges of these bytes: the
  * server's own bytes, field order and types untouched.
  */
+import { RewindError } from '../../contracts/errors.js';
 import { Buffer } from 'node:buffer';
 import { BsonFormatError, documentEnd, forEachElement, int32At, stringValue, utf8At, valueEnd } from '../../contracts/bson-elements.js';
 
@@ -65,9 +66,9 @@ export const BSON = {
 } as const;
 
 /** The bytes are not a BSON document (or a field of the event is not framed as BSON). */
-export class RawEventFormatError extends Error {
+export class RawEventFormatError extends RewindError<'MALFORMED_CHANGE_EVENT'> {
   constructor(message: string, cause?: unknown) {
-    super(message, { cause });
+    super('MALFORMED_CHANGE_EVENT', message, { cause });
     this.name = 'RawEventFormatError';
   }
 }

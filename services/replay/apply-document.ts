@@ -26,7 +26,7 @@ export function isDocumentEvent(ev: ChangeEvent): boolean {
 
 function malformed(ev: ChangeEvent, field: string, reason: string): ReplayError {
   return new ReplayError('REPLAY_MALFORMED_EVENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${field} ${reason}`, {
-    details: { eventId: ev.id, field, op: ev.op },
+    context: { eventId: ev.id, field, op: ev.op },
   });
 }
 
@@ -76,7 +76,7 @@ export function gapReason(ev: ChangeEvent): string {
 export function inconsistentUpdate(ev: ChangeEvent, e: UpdateApplyError): ReplayError {
   return new ReplayError('REPLAY_INCONSISTENT', `event ${ev.id} at ${formatPosition(eventPosition(ev))}: ${e.message}`, {
     cause: e,
-    details: { eventId: ev.id, field: `updateDescription ${e.path}` },
+    context: { eventId: ev.id, field: `updateDescription ${e.path}` },
   });
 }
 

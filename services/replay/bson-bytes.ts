@@ -7,6 +7,8 @@
  * It is also several times faster than deserialize + serialize.
  */
 
+import { RewindError } from '../../contracts/errors.js';
+
 /** One element of a BSON document: `type name\0 value` spans [start, end). */
 export interface BsonElement {
   readonly type: number;
@@ -40,9 +42,9 @@ export const BSON_TYPE = {
   maxKey: 0x7f,
 } as const;
 
-export class BsonBytesError extends Error {
+export class BsonBytesError extends RewindError<'BAD_BSON'> {
   constructor(message: string) {
-    super(message);
+    super('BAD_BSON', message);
     this.name = 'BsonBytesError';
   }
 }

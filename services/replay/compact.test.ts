@@ -105,7 +105,7 @@ describe('compact', () => {
       (async () => {
         for await (const r of (await compact({ base: { position: null, namespaces: [] }, events: [event(1, 'update', 5, { updateDescription: ud })], upTo: position(1_800_000_000, 0, 0), runStore: new MemoryRunStore() })).namespaces[0]?.records ?? []) void r;
       })(),
-    ).rejects.toMatchObject({ code: 'REPLAY_GAP', details: { eventId: 'e1', position: '1700000001.1.0' } });
+    ).rejects.toMatchObject({ code: 'REPLAY_GAP', context: { eventId: 'e1', position: '1700000001.1.0' } });
   });
 
   it('gives the same snapshot whatever the memory budget (one run, many runs, no spill)', async () => {

@@ -97,7 +97,7 @@ export async function compact(options: CompactOptions): Promise<CompactionResult
   const limit = throughTransaction(options.upTo);
   if (base.position !== null && comparePositions(limit, base.position) < 0) {
     throw new ReplayError('PLAN_BEFORE_WINDOW', `cannot compact to ${describePosition(limit)}: the base is already at ${describePosition(base.position)}`, {
-      details: { upTo: formatPosition(limit), base: formatPosition(base.position) },
+      context: { upTo: formatPosition(limit), base: formatPosition(base.position) },
     });
   }
   const budget = Math.max(1, Math.floor((options.memoryBytes ?? DEFAULT_COMPACTION_MEMORY_BYTES) * BUFFER_SHARE));
@@ -170,7 +170,7 @@ export async function compact(options: CompactOptions): Promise<CompactionResult
         await end(live.get(ns));
         break;
       case 'rename': {
-        if (ev.to === null) throw new ReplayError('REPLAY_MALFORMED_EVENT', `rename ${ev.id} has no target namespace`, { details: { eventId: ev.id, field: 'to' } });
+        if (ev.to === null) throw new ReplayError('REPLAY_MALFORMED_EVENT', `rename ${ev.id} has no target namespace`, { context: { eventId: ev.id, field: 'to' } });
         const target = namespaceName(ev.to);
         const moving = live.get(ns) ?? incarnation(ns, ev);
         await end(live.get(target));
@@ -193,7 +193,7 @@ export async function compact(options: CompactOptions): Promise<CompactionResult
 
   const recordGap = (ns: string) => (ev: ChangeEvent, reason: string) => {
     const gap: ReplayGap = { eventId: ev.id, position: formatPosition(eventPosition(ev)), ns, reason };
-    if (onGap === 'throw') throw new ReplayError('REPLAY_GAP', `${ns}: ${reason}`, { details: { ...gap } });
+    if (onGap === 'throw') throw new ReplayError('REPLAY_GAP', `${ns}: ${reason}`, { context: { ...gap } });
     gaps.push(gap);
   };
   const namespaces = [...live.values()]

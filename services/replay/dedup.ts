@@ -59,7 +59,7 @@ export class DuplicateFilter {
       if (seen !== undefined && seen !== ev.id) {
         const at = formatPosition(eventPosition(ev));
         throw new ReplayError('REPLAY_ORDER_CONFLICT', `events ${seen} and ${ev.id} both claim position ${at}`, {
-          details: { eventId: ev.id, other: seen, position: at },
+          context: { eventId: ev.id, other: seen, position: at },
         });
       }
       return 'duplicate';

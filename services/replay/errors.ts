@@ -1,46 +1,45 @@
 /**
- * The replay engine's error catalog. Every refusal has a stable code that
- * callers branch on (never the message), says whether retrying can help (the
- * engine is pure: the same input fails the same way, so almost never), keeps
- * its cause, and carries the details that name the event, gap or window.
+ * The replay engine's codes. Every refusal has a stable code that callers
+ * branch on (never the message); contracts/errors.ts's catalog says whether
+ * retrying can help (the engine is pure: the same input fails the same way,
+ * so almost never). Each error keeps its cause and carries, as its context,
+ * the details that name the event, gap or window.
  */
+import { RewindError } from '../../contracts/errors.js';
+import type { ErrorCode, ErrorContext } from '../../contracts/errors.js';
+import { errnoOf, isRetryableIo } from '../../contracts/io-errors.js';
 
-export const REPLAY_ERRORS = {
+export const REPLAY_CODES = [
   /** An update or delete met a document whose prior state is unknown: history is missing. */
-  REPLAY_GAP: { retryable: false },
+  'REPLAY_GAP',
   /** An event cannot be applied to the state it meets (e.g. a dotted path through a scalar). */
-  REPLAY_INCONSISTENT: { retryable: false },
+  'REPLAY_INCONSISTENT',
   /** An event lacks a field its operation needs, or carries one that cannot be read. */
-  REPLAY_MALFORMED_EVENT: { retryable: false },
+  'REPLAY_MALFORMED_EVENT',
   /** Two different events claim one position, or events go backwards without being duplicates. */
-  REPLAY_ORDER_CONFLICT: { retryable: false },
+  'REPLAY_ORDER_CONFLICT',
   /** A temporary run of the compaction could not be written or read. */
-  REPLAY_RUN_IO: { retryable: true },
+  'REPLAY_RUN_IO',
   /** The restore target lies before the restorable window. */
-  PLAN_BEFORE_WINDOW: { retryable: false },
+  'PLAN_BEFORE_WINDOW',
   /** The restore target lies past the latest durable position (it may become restorable later). */
-  PLAN_PAST_DURABLE: { retryable: true },
+  'PLAN_PAST_DURABLE',
   /** The restore target falls inside recorded lost history. */
-  PLAN_IN_GAP: { retryable: false },
+  'PLAN_IN_GAP',
   /** The catalog has no snapshot, or the segments after the chosen snapshot do not reach the target. */
-  PLAN_NO_COVERAGE: { retryable: false },
+  'PLAN_NO_COVERAGE',
   /** A beforeEvent target whose position is unknown: resolve it by scanning the listed segments first. */
-  PLAN_EVENT_UNRESOLVED: { retryable: false },
-} as const satisfies Record<string, { retryable: boolean }>;
+  'PLAN_EVENT_UNRESOLVED',
+] as const satisfies readonly ErrorCode[];
 
-export type ReplayErrorCode = keyof typeof REPLAY_ERRORS;
+export type ReplayErrorCode = (typeof REPLAY_CODES)[number];
 
-export class ReplayError extends Error {
-  readonly code: ReplayErrorCode;
-  readonly retryable: boolean;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: ReplayErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+export class ReplayError extends RewindError<ReplayErrorCode> {
+  constructor(code: ReplayErrorCode, message: string, options: { cause?: unknown; context?: ErrorContext } = {}) {
+    // A run file's failure is retryable by its errno: ENOSPC may clear, ENOTDIR never does.
+    const io = code === 'REPLAY_RUN_IO' && options.cause !== undefined && errnoOf(options.cause) !== undefined;
+    super(code, message, { ...options, ...(io ? { retryable: isRetryableIo(options.cause) } : {}) });
     this.name = 'ReplayError';
-    this.code = code;
-    this.retryable = REPLAY_ERRORS[code].retryable;
-    this.details = Object.freeze({ ...(options.details ?? {}) });
   }
 }
 

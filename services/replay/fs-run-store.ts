@@ -73,14 +73,14 @@ export class FsRunStore implements RunStore {
     try {
       dir = await mkdtemp(join(parent, `${PREFIX}p${me.pid}s${me.startTicks ?? ''}-`));
     } catch (cause) {
-      throw new ReplayError('REPLAY_RUN_IO', `cannot create a folder for sorted runs in ${parent}: ${(cause as Error).message}`, { cause, details: { parent } });
+      throw new ReplayError('REPLAY_RUN_IO', `cannot create a folder for sorted runs in ${parent}: ${(cause as Error).message}`, { cause, context: { parent } });
     }
     track(dir);
     return new FsRunStore(dir, options.readBufferBytes ?? 256 * 1024);
   }
 
   private path(id: string): string {
-    if (!/^run-\d+$/.test(id)) throw new ReplayError('REPLAY_RUN_IO', `not a run id: ${id}`, { details: { id } });
+    if (!/^run-\d+$/.test(id)) throw new ReplayError('REPLAY_RUN_IO', `not a run id: ${id}`, { context: { id } });
     return join(this.dir, `${id}.bin`);
   }
 
@@ -108,7 +108,7 @@ export class FsRunStore implements RunStore {
         await fh.close();
       }
     } catch (cause) {
-      throw new ReplayError('REPLAY_RUN_IO', `cannot write run ${file}`, { cause, details: { file } });
+      throw new ReplayError('REPLAY_RUN_IO', `cannot write run ${file}`, { cause, context: { file } });
     }
     return id;
   }
@@ -131,10 +131,10 @@ export class FsRunStore implements RunStore {
         if (batch.length > 0) yield batch;
       }
     } catch (cause) {
-      throw new ReplayError('REPLAY_RUN_IO', `cannot read run ${file}`, { cause, details: { file } });
+      throw new ReplayError('REPLAY_RUN_IO', `cannot read run ${file}`, { cause, context: { file } });
     }
     if (pending !== undefined && pending.length > 0) {
-      throw new ReplayError('REPLAY_RUN_IO', `run ${file} ends inside a record (truncated)`, { details: { file } });
+      throw new ReplayError('REPLAY_RUN_IO', `run ${file} ends inside a record (truncated)`, { context: { file } });
     }
   }
 

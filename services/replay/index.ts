@@ -7,7 +7,7 @@ export { emptyBase } from './base-snapshot.js';
 export { compact, DEFAULT_COMPACTION_MEMORY_BYTES } from './compact.js';
 export type { CompactOptions, CompactedNamespace, CompactionResult, CompactionStats } from './compact.js';
 export { DuplicateFilter } from './dedup.js';
-export { ReplayError, REPLAY_ERRORS, isReplayError } from './errors.js';
+export { ReplayError, REPLAY_CODES, isReplayError } from './errors.js';
 export type { ReplayErrorCode } from './errors.js';
 export { eventPosition, namespaceName } from './event-position.js';
 export { FsRunStore } from './fs-run-store.js';

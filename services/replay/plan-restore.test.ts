@@ -121,7 +121,7 @@ describe('planRestore', () => {
     expect(restorableWindow(catalog({ snapshots: [] }))).toBeUndefined();
     const e = refusal(() => planRestore(catalog(), { kind: 'beforeEvent', id: 'bad-delete' }));
     expect(e.code).toBe('PLAN_EVENT_UNRESOLVED');
-    expect(e.details.segments).toEqual(['g1', 'g2', 'g3', 'g4']);
+    expect(e.context.segments).toEqual(['g1', 'g2', 'g3', 'g4']);
     const events = [
       { id: 'x', seconds: T0 + 10, increment: 1, index: 0 },
       { id: 'bad-delete', seconds: T0 + 70, increment: 3, index: 2 },

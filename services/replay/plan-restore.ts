@@ -82,7 +82,7 @@ function resolveTarget(catalog: Catalog, target: RestoreTarget): Position {
         throw new ReplayError(
           'PLAN_EVENT_UNRESOLVED',
           `the position of event ${target.id} is not known: scan the segments (segmentsToSearch) with findEventPosition and plan again with it`,
-          { details: { eventId: target.id, segments: segmentsToSearch(catalog).map((s) => s.id) } },
+          { context: { eventId: target.id, segments: segmentsToSearch(catalog).map((s) => s.id) } },
         );
       }
       return beforeTransaction(target.position);
@@ -97,25 +97,25 @@ function resolveTarget(catalog: Catalog, target: RestoreTarget): Position {
 export function planRestore(catalog: Catalog, target: RestoreTarget): RestorePlan {
   const window = restorableWindow(catalog);
   if (window === undefined) {
-    throw new ReplayError('PLAN_NO_COVERAGE', 'the archive holds no snapshot yet: nothing can be restored', { details: {} });
+    throw new ReplayError('PLAN_NO_COVERAGE', 'the archive holds no snapshot yet: nothing can be restored', { context: {} });
   }
   const at = resolveTarget(catalog, target);
   const shown = describePosition(at);
   if (comparePositions(at, window.earliest) < 0) {
     throw new ReplayError('PLAN_BEFORE_WINDOW', `target ${shown} is before the restorable window ${describeWindow(window)}`, {
-      details: { target: formatPosition(at), earliest: formatPosition(window.earliest), latest: formatPosition(window.latest) },
+      context: { target: formatPosition(at), earliest: formatPosition(window.earliest), latest: formatPosition(window.latest) },
     });
   }
   if (comparePositions(at, window.latest) > 0) {
     // A time target past the durable position but within its second is still refused: events of that second may not be archived yet.
     throw new ReplayError('PLAN_PAST_DURABLE', `target ${shown} is past the latest durable position; the restorable window is ${describeWindow(window)}`, {
-      details: { target: formatPosition(at), earliest: formatPosition(window.earliest), latest: formatPosition(window.latest) },
+      context: { target: formatPosition(at), earliest: formatPosition(window.earliest), latest: formatPosition(window.latest) },
     });
   }
   for (const g of catalog.gaps) {
     if (inGap(g, at)) {
       throw new ReplayError('PLAN_IN_GAP', `target ${shown} falls inside a ${describeGap(g)}: the history there is lost`, {
-        details: { target: formatPosition(at), gapFrom: g.from, gapTo: g.to ?? null, reason: g.reason },
+        context: { target: formatPosition(at), gapFrom: g.from, gapTo: g.to ?? null, reason: g.reason },
       });
     }
   }
@@ -124,7 +124,7 @@ export function planRestore(catalog: Catalog, target: RestoreTarget): RestorePla
     .reduce<SnapshotEntry | undefined>((best, s) => (best === undefined || comparePositions(pos(s.position), pos(best.position)) > 0 ? s : best), undefined);
   if (snapshot === undefined) {
     throw new ReplayError('PLAN_BEFORE_WINDOW', `target ${shown} is before the restorable window ${describeWindow(window)}`, {
-      details: { target: formatPosition(at) },
+      context: { target: formatPosition(at) },
     });
   }
   const base = pos(snapshot.position);
@@ -135,7 +135,7 @@ export function planRestore(catalog: Catalog, target: RestoreTarget): RestorePla
       throw new ReplayError(
         'PLAN_IN_GAP',
         `target ${shown} needs replay from snapshot ${snapshot.id} at ${describePosition(base)} across a ${describeGap(g)}, and no snapshot was taken after it`,
-        { details: { target: formatPosition(at), gapFrom: g.from, gapTo: g.to ?? null, snapshot: snapshot.id } },
+        { context: { target: formatPosition(at), gapFrom: g.from, gapTo: g.to ?? null, snapshot: snapshot.id } },
       );
     }
   }

@@ -204,7 +204,7 @@ export class ReplayState {
 
   private gap(ev: ChangeEvent, ns: string, reason: string): void {
     const gap = { eventId: ev.id, position: formatPosition(eventPosition(ev)), ns, reason };
-    if (this.onGap === 'throw') throw new ReplayError('REPLAY_GAP', `${ns}: ${reason}`, { details: { ...gap } });
+    if (this.onGap === 'throw') throw new ReplayError('REPLAY_GAP', `${ns}: ${reason}`, { context: { ...gap } });
     this.gaps.push(gap);
   }
 
@@ -219,7 +219,7 @@ export class ReplayState {
         this.setNamespace(ns, undefined);
         return;
       case 'rename': {
-        if (ev.to === null) throw new ReplayError('REPLAY_MALFORMED_EVENT', `rename ${ev.id} has no target namespace`, { details: { eventId: ev.id, field: 'to' } });
+        if (ev.to === null) throw new ReplayError('REPLAY_MALFORMED_EVENT', `rename ${ev.id} has no target namespace`, { context: { eventId: ev.id, field: 'to' } });
         const moved = this.namespaces.get(ns);
         this.setNamespace(ns, undefined);
         // dropTarget: the target's former contents are gone either way.
@@ -241,7 +241,7 @@ export class ReplayState {
         return;
       }
       default:
-        throw new ReplayError('REPLAY_MALFORMED_EVENT', `event ${ev.id}: unknown operation ${String(ev.op)}`, { details: { eventId: ev.id, field: 'op' } });
+        throw new ReplayError('REPLAY_MALFORMED_EVENT', `event ${ev.id}: unknown operation ${String(ev.op)}`, { context: { eventId: ev.id, field: 'op' } });
     }
   }
 

@@ -25,7 +25,7 @@ export function beforeTransaction(p: Position): Position {
   if (p.increment > 0) return position(p.seconds, p.increment - 1, INDEX_MAX);
   if (p.seconds > 0) return position(p.seconds - 1, UINT32_MAX, INDEX_MAX);
   throw new ReplayError('PLAN_BEFORE_WINDOW', `nothing precedes position ${formatPosition(p)}`, {
-    details: { position: formatPosition(p) },
+    context: { position: formatPosition(p) },
   });
 }
 

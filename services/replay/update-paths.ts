@@ -5,15 +5,16 @@
  * truncated path — so compiling decodes no field name and allocates no Buffer;
  * names are decoded only to word an error.
  */
+import { RewindError } from '../../contracts/errors.js';
 import { deserialize } from '../../contracts/bson.js';
 import type { UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { EXACT_BSON } from '../../contracts/document-key.js';
 import { BsonBytesError, int32At, nameBytes, valueSize } from './bson-bytes.js';
 
-export class UpdateApplyError extends Error {
+export class UpdateApplyError extends RewindError<'UPDATE_NOT_APPLICABLE'> {
   readonly path: string;
   constructor(path: string, reason: string) {
-    super(`cannot apply update at ${JSON.stringify(path)}: ${reason}`);
+    super('UPDATE_NOT_APPLICABLE', `cannot apply update at ${JSON.stringify(path)}: ${reason}`, { context: { path } });
     this.name = 'UpdateApplyError';
     this.path = path;
   }

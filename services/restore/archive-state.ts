@@ -84,7 +84,7 @@ export async function openStateAt(options: OpenStateOptions): Promise<StateAtT> 
         captured: capturedNamespaces(catalog),
         namespace: (ns: string): NamespaceAtT => {
           const n = byNs.get(ns);
-          if (!n) throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} does not exist at ${describePosition(plan.target)}`, { details: { ns } });
+          if (!n) throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} does not exist at ${describePosition(plan.target)}`, { context: { ns } });
           return {
             ns,
             metadata: n.metadata,

@@ -1,18 +1,10 @@
 /**
  * Output of the restore, diff and history commands: a report as JSON (for
- * machines, `--json`) or as a few lines for people, and failures as
- * `rewind <command>: CODE: message` (or `{"error": {...}}` with --json) with a
- * non-zero exit, never a stack trace. The error's `retryable` says whether
- * running the same command again can help.
- *
- * Exit codes (README "Exit codes"): 0 done; 1 the command failed or refused
- * (the archive, the target or the data: the code says which); 2 the command
- * line, a configuration file or an environment value is wrong, found before
- * anything was read or written.
+ * machines, `--json`) or as a few lines for people. Failures are thrown, never
+ * printed here: runCli prints each once (services/cli/print-error.ts) and
+ * exits with the code contracts/errors.ts gives it (README "Exit codes").
  */
-import { CommanderError, InvalidArgumentError } from 'commander';
-import { MongoError } from 'mongodb';
-import { RestoreError } from './errors.js';
+import { InvalidArgumentError } from 'commander';
 import { toRestoreError } from './translate-errors.js';
 import { stringifyJson } from '../../contracts/ordered-json.js';
 
@@ -23,42 +15,13 @@ export interface CommandIo {
   env?: NodeJS.ProcessEnv;
 }
 
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** Codes that mean "what was given is wrong", found before anything was read or written. */
-const USAGE_CODES: ReadonlySet<string> = new Set(['BAD_OPTIONS', 'BAD_POSITION', 'BAD_FILTER', 'UNSUPPORTED_FILTER_OPERATOR', 'BAD_KEY', 'BAD_REPORT', 'CONFIG_INVALID']);
-
-export function exitCodeFor(code: string): number {
-  return USAGE_CODES.has(code) ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-export interface PrintedError {
-  code: string;
-  message: string;
-  retryable: boolean;
-  details?: Record<string, unknown>;
-  cause?: unknown;
-}
-
-/** Anything thrown, as the error a command prints: catalogued errors as they are, the rest as INTERNAL (a bug), never a stack. */
-export function printableError(err: unknown): PrintedError {
-  const translated = toRestoreError(err);
-  if (translated instanceof RestoreError) return translated.toJSON() as unknown as PrintedError;
-  if (translated instanceof MongoError) return new RestoreError('TARGET_FAILED', translated.message, { cause: translated }).toJSON() as unknown as PrintedError;
-  const e = translated as { name?: unknown; message?: unknown };
-  const what = translated instanceof Error ? `${String(e.name)}: ${String(e.message)}` : String(translated);
-  return { code: 'INTERNAL', message: `${what} (an unexpected error, a bug in rewind: please report it; REWIND_DEBUG=1 prints its stack)`, retryable: false };
-}
-
-/** Prints the failure and ends the command through commander (runCli turns it into the exit code). */
-export function fail(io: CommandIo, command: string, json: boolean, err: unknown): never {
-  if (err instanceof CommanderError) throw err;
-  const e = printableError(err);
-  if (json) io.stdout(`${JSON.stringify({ error: e }, null, 2)}\n`);
-  else io.stderr(`rewind ${command}: ${e.code}: ${e.message}${e.retryable ? ' (retrying may help)' : ''}\n`);
-  if (e.code === 'INTERNAL' && (io.env ?? process.env).REWIND_DEBUG) io.stderr(`${err instanceof Error ? (err.stack ?? '') : ''}\n`);
-  throw new CommanderError(exitCodeFor(e.code), `rewind.${e.code}`, e.message);
+/**
+ * Ends the command with `err` as restore words it (toRestoreError): runCli prints it. The io, command
+ * and json arguments are no longer needed (the printer knows them); they stay until the commands
+ * become thin adapters over services/app, so that their catch blocks need not change twice.
+ */
+export function fail(_io: CommandIo, _command: string, _json: boolean, err: unknown): never {
+  throw toRestoreError(err);
 }
 
 export function printJson(io: CommandIo, value: unknown): void {

@@ -66,7 +66,7 @@ async function diffUntranslated(req: DiffRequest): Promise<DiffReport> {
     });
     try {
       if (!state.namespaces.includes(req.ns)) {
-        throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(req.ns)} does not exist in the archive at ${state.position.seconds}.${state.position.increment}.${state.position.index} (known: ${state.namespaces.join(', ') || 'none'})`, { details: { ns: req.ns } });
+        throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(req.ns)} does not exist in the archive at ${state.position.seconds}.${state.position.increment}.${state.position.index} (known: ${state.namespaces.join(', ') || 'none'})`, { context: { ns: req.ns } });
       }
       const report = await diffNamespace({
         source: state.namespace(req.ns),

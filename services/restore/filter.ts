@@ -117,7 +117,7 @@ function compileField(path: string, spec: unknown): DocumentPredicate {
   for (const op of operatorKeys) {
     const arg = (spec as Document)[op] as unknown;
     if (!FIELD_OPERATORS.has(op)) {
-      throw new RestoreError('UNSUPPORTED_FILTER_OPERATOR', `--filter: operator ${op} (at ${path}) is not supported; supported: ${[...FIELD_OPERATORS, ...LOGICAL].join(', ')}`, { details: { operator: op, path } });
+      throw new RestoreError('UNSUPPORTED_FILTER_OPERATOR', `--filter: operator ${op} (at ${path}) is not supported; supported: ${[...FIELD_OPERATORS, ...LOGICAL].join(', ')}`, { context: { operator: op, path } });
     }
     refuseRegex(arg, `${path}.${op}`);
     switch (op) {
@@ -151,7 +151,7 @@ function compileQuery(query: unknown, where: string): DocumentPredicate {
   for (const [key, value] of Object.entries(query)) {
     if (key.startsWith('$')) {
       if (!LOGICAL.has(key)) {
-        throw new RestoreError('UNSUPPORTED_FILTER_OPERATOR', `--filter: top-level operator ${key} is not supported; supported: ${[...LOGICAL].join(', ')}`, { details: { operator: key } });
+        throw new RestoreError('UNSUPPORTED_FILTER_OPERATOR', `--filter: top-level operator ${key} is not supported; supported: ${[...LOGICAL].join(', ')}`, { context: { operator: key } });
       }
       if (!Array.isArray(value) || value.length === 0) throw new RestoreError('BAD_FILTER', `--filter: ${key} needs a non-empty array`);
       const parts = value.map((q, i) => compileQuery(q, `${key}[${i}]`));

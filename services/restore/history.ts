@@ -81,7 +81,7 @@ export async function documentHistory(options: { store: BlobStore; catalog: Cata
   return translated(async () => {
     const known = new Set([...catalog.collections.map((c) => c.ns), ...catalog.snapshots.flatMap((s) => s.namespaces.map((n) => n.ns)), ...catalog.segments.flatMap((s) => Object.keys(s.namespaces))]);
     if (!known.has(ns)) {
-      throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} is not in the archive`, { details: { ns } });
+      throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(ns)} is not in the archive`, { context: { ns } });
     }
     const versions: DocumentVersion[] = [];
     let current: Buffer | undefined;

@@ -118,7 +118,7 @@ export class JobStateFile {
       }
       if (state.paramsHash !== paramsHash) {
         throw new RestoreError('JOB_MISMATCH', `job ${jobId} exists (${path}) with different parameters; use another --job id or the same options`, {
-          details: { recorded: state.params, given: params },
+          context: { recorded: state.params, given: params },
         });
       }
       return new JobStateFile(path, state, true);

@@ -14,7 +14,7 @@ import { parseArchiveLocation } from '../../contracts/archive-location.js';
 import { CATALOG_FILE, CATALOG_LOCK_FILE, CATALOG_SUMS_FILE, errnoOf } from '../archive/index.js';
 import { RestoreError } from './errors.js';
 
-const bad = (what: string, message: string) => new RestoreError('BAD_OPTIONS', `${what} ${message}`, { details: { option: what } });
+const bad = (what: string, message: string) => new RestoreError('BAD_OPTIONS', `${what} ${message}`, { context: { option: what } });
 
 /** 'under-file': a part of the path is a file (ENOTDIR). */
 async function kind(path: string): Promise<'dir' | 'file' | 'missing' | 'under-file' | { errno: string }> {

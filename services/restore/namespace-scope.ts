@@ -43,7 +43,7 @@ export function selectNamespaces(available: readonly string[], patterns: readonl
     const hits = available.filter((ns) => matchesPattern(ns, pattern));
     if (hits.length === 0) {
       throw new RestoreError('UNKNOWN_NAMESPACE', `namespace ${JSON.stringify(pattern)} is not in the archive at the target (known: ${available.length ? [...available].sort().join(', ') : 'none'})`, {
-        details: { pattern, known: [...available].sort() },
+        context: { pattern, known: [...available].sort() },
       });
     }
     for (const ns of hits) selected.add(ns);
@@ -77,7 +77,7 @@ export function checkMappingsUsed(selected: readonly string[], mappings: readonl
     const shadowedBy = mappings.slice(0, i).find((earlier) => selected.some((ns) => namespaceMatches(earlier.from, ns) && namespaceMatches(m.from, ns)));
     const why = shadowedBy ? `every namespace it matches is mapped by the earlier --ns-from ${JSON.stringify(shadowedBy.from)}` : `it matches none of the namespaces restored (${selected.join(', ') || 'none'})`;
     throw new RestoreError('UNKNOWN_NAMESPACE', `--ns-from ${JSON.stringify(m.from)} (to ${JSON.stringify(m.to)}) maps nothing: ${why}; nothing was written`, {
-      details: { from: m.from, to: m.to, selected: [...selected] },
+      context: { from: m.from, to: m.to, selected: [...selected] },
     });
   });
 }

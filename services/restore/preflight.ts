@@ -38,7 +38,7 @@ export async function checkNamespace(source: NamespaceAtT, scope: DocumentScope,
   for await (const record of source.records()) {
     if (previous !== null && compareDocumentKeys(previous, record.key) >= 0) {
       throw new RestoreError('ARCHIVE_INCONSISTENT', `${source.ns}: the archive's documents at the target are not in key order (${JSON.stringify(keyToJson(record.key))} after ${JSON.stringify(keyToJson(previous))}); nothing was written`, {
-        details: { ns: source.ns },
+        context: { ns: source.ns },
       });
     }
     previous = record.key;

@@ -62,7 +62,7 @@ export const redactUri = redactMongoUri;
 export function checkUri(uri: string | undefined, what: string): void {
   if (uri === undefined) return;
   const problem = mongoUriProblem(uri);
-  if (problem) throw new RestoreError('BAD_OPTIONS', `${what}: ${problem}`, { details: { option: what } });
+  if (problem) throw new RestoreError('BAD_OPTIONS', `${what}: ${problem}`, { context: { option: what } });
 }
 
 export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreReport> {
@@ -86,7 +86,7 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
   const report = req.keysFrom ? await readKeysFromReport(req.keysFrom, mode) : null;
   if (report && req.namespaces.length > 0 && req.namespaces.some((p) => p !== report.ns)) {
     throw new RestoreError('BAD_OPTIONS', `--ns ${req.namespaces.map((p) => JSON.stringify(p)).join(', ')} contradicts --keys-from ${req.keysFrom ?? ''}, a report of ${JSON.stringify(report.ns)}: give --ns ${report.ns} or leave --ns out`, {
-      details: { ns: [...req.namespaces], reportNs: report.ns },
+      context: { ns: [...req.namespaces], reportNs: report.ns },
     });
   }
   let target = targetFromFlags(req.target);

@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { describePosition, formatPosition, positionToIso } from '../../contracts/index.js';
+import { RewindError } from '../../contracts/errors.js';
+import type { ErrorContext } from '../../contracts/errors.js';
 import { KeySet, keyToJson } from './document-keys.js';
 import { RestoreError } from './errors.js';
 import { checkNamespace } from './preflight.js';
@@ -121,7 +123,7 @@ function skippedReport(ns: string, target: string, warning: string): NamespaceRe
  */
 function afterWrites(err: unknown, o: RestoreJobOptions, jobId: string | null, job: JobStateFile | null, created: readonly string[]): unknown {
   const e = toRestoreError(err);
-  if (!(e instanceof RestoreError)) return err;
+  if (!(e instanceof RewindError)) return err;
   const written: Record<string, ActionCounts & { target: string }> = {};
   for (const [ns, p] of Object.entries(job?.state.namespaces ?? {})) written[ns] = { target: p.target, ...p.counts };
   const lines = Object.entries(written)
@@ -134,10 +136,12 @@ function afterWrites(err: unknown, o: RestoreJobOptions, jobId: string | null, j
   const summary = job
     ? `${what.length ? `before the failure, ${what.join('; ')}` : 'nothing was acknowledged before the failure'} (the batches in flight may be partly written; resuming rewrites them); run the same command with --job ${jobId ?? ''} to resume`
     : 'writes may have been made before the failure (no job state: this run cannot be resumed)';
-  return new RestoreError(e.code, `${e.message}; ${summary}`, {
-    ...(e.cause === undefined ? {} : { cause: e.cause }),
-    details: { ...e.details, jobId, collectionsCreated: [...created], written },
+  // The same code and retryable flag (whichever room raised it), the original as the cause.
+  return new RewindError(e.code, `${e.message}; ${summary}`, {
+    cause: e,
+    context: { ...(e.context as ErrorContext), jobId, collectionsCreated: [...created], written },
     retryable: e.retryable,
+    ...(e.hint === undefined ? {} : { hint: e.hint }),
   });
 }
 
@@ -168,7 +172,7 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     const overwritten = [...destinations.values()].filter((d) => captured.has(d));
     if (overwritten.length > 0) {
       throw new RestoreError('CONFIRMATION_REQUIRED', `${o.inPlaceReason ? `${o.inPlaceReason}; ` : ''}this restore writes into the source itself (${overwritten.join(', ')}); add --yes-overwrite-source to confirm, or restore elsewhere with --target / --ns-to${o.dryRun ? ' (a dry run refuses what the real run would)' : ''}`, {
-        details: { namespaces: overwritten, ...(o.inPlaceReason ? { why: o.inPlaceReason } : {}) },
+        context: { namespaces: overwritten, ...(o.inPlaceReason ? { why: o.inPlaceReason } : {}) },
       });
     }
   }
@@ -188,7 +192,7 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     const missing = o.ids.filter((k) => !found.has(k)).map((k) => JSON.stringify(keyToJson(k)));
     if (missing.length === o.ids.length && o.mode !== 'overwrite') {
       throw new RestoreError('UNKNOWN_KEY', `no document with --id ${missing.join(', ')} exists in ${ns} at ${at}: nothing to restore, nothing was written (check the key's type: 42, {"$numberLong":"42"} and "42" are three keys)`, {
-        details: { ns, keys: missing },
+        context: { ns, keys: missing },
       });
     }
     if (missing.length > 0) {
@@ -221,7 +225,7 @@ export async function runRestore(o: RestoreJobOptions): Promise<RestoreReport> {
     }
     if (notEmpty.length > 0) {
       throw new RestoreError('TARGET_NOT_EMPTY', `into-empty refuses non-empty target collections: ${notEmpty.join(', ')} (use --mode overwrite or missing-only, or another target)`, {
-        details: { namespaces: notEmpty },
+        context: { namespaces: notEmpty },
       });
     }
   }

@@ -50,7 +50,7 @@ export async function planTarget(store: BlobStore, catalog: Catalog, target: Res
       if (!snap) {
         const names = catalog.snapshots.flatMap((s) => (s.name ? [s.name] : []));
         throw new RestoreError('UNKNOWN_SNAPSHOT', `no snapshot named ${JSON.stringify(target.name)} in the archive (named: ${names.length ? names.join(', ') : 'none'}; \`rewind catalog\` lists every snapshot's name and id)`, {
-          details: { name: target.name },
+          context: { name: target.name },
         });
       }
       return planRestore(groupWhole, { kind: 'position', position: parsePosition(snap.position) });
@@ -59,7 +59,7 @@ export async function planTarget(store: BlobStore, catalog: Catalog, target: Res
       const at = await findEventPosition(allEvents(store, catalog), target.eventId);
       if (!at) {
         throw new RestoreError('UNKNOWN_EVENT', `no event with id ${JSON.stringify(target.eventId)} in the archive (ids are the resume tokens' _data, as \`rewind history\` shows them)`, {
-          details: { eventId: target.eventId },
+          context: { eventId: target.eventId },
         });
       }
       return planRestore(groupWhole, { kind: 'beforeEvent', id: target.eventId, position: at });

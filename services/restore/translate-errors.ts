@@ -1,46 +1,44 @@
 /**
- * Restore speaks one error catalog: failures of the archive (files named by
- * their location), of the replay planner (windows and gaps named) and of
- * position parsing are translated into RestoreErrors, keeping the original as
- * the cause and its code in the details.
+ * What restore, diff and history throw: their own RestoreErrors, and every
+ * other room's error with its own code and retryable flag (an archive file's
+ * ARCHIVE_CHECKSUM_MISMATCH, a busy CATALOG_LOCKED, PLAN_PAST_DURABLE), never
+ * folded into a vaguer code. Replay's refusals that mean what a restore code
+ * says are given that code, kept as the cause and named in the context
+ * (`replayCode`), only where both codes agree on whether a retry can help (a
+ * test checks every pair). A driver error becomes TARGET_FAILED.
  */
-import { PositionFormatError } from '../../contracts/index.js';
-import { ArchiveError } from '../archive/index.js';
+import { MongoError } from 'mongodb';
+import { RewindError } from '../../contracts/errors.js';
 import { ReplayError } from '../replay/errors.js';
 import type { ReplayErrorCode } from '../replay/errors.js';
 import { RestoreError } from './errors.js';
 import type { RestoreErrorCode } from './errors.js';
 
-const FROM_REPLAY: Record<ReplayErrorCode, RestoreErrorCode> = {
+/** Replay codes restore words in its own terms; the others (PLAN_PAST_DURABLE: retryable) pass as they are. */
+export const FROM_REPLAY: Partial<Record<ReplayErrorCode, RestoreErrorCode>> = {
   REPLAY_GAP: 'IN_GAP',
   REPLAY_INCONSISTENT: 'ARCHIVE_INCONSISTENT',
   REPLAY_MALFORMED_EVENT: 'ARCHIVE_INCONSISTENT',
   REPLAY_ORDER_CONFLICT: 'ARCHIVE_INCONSISTENT',
   REPLAY_RUN_IO: 'TEMP_IO',
   PLAN_BEFORE_WINDOW: 'OUTSIDE_WINDOW',
-  PLAN_PAST_DURABLE: 'OUTSIDE_WINDOW',
   PLAN_IN_GAP: 'IN_GAP',
   PLAN_NO_COVERAGE: 'IN_GAP',
   PLAN_EVENT_UNRESOLVED: 'UNKNOWN_EVENT',
 };
 
-const strip = (message: string, code: string) => (message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message);
-
 export function toRestoreError(err: unknown): unknown {
-  if (err instanceof RestoreError) return err;
-  if (err instanceof ArchiveError) {
-    const archiveError = err as ArchiveError;
-    const code: string = archiveError.code;
-    return new RestoreError('ARCHIVE_UNREADABLE', strip(err.message, code), { cause: err, details: { archiveCode: code, ...archiveError.context } });
-  }
   if (err instanceof ReplayError) {
-    return new RestoreError(FROM_REPLAY[err.code], strip(err.message, err.code), { cause: err, details: { replayCode: err.code, ...err.details } });
+    const code = FROM_REPLAY[err.code];
+    if (code === undefined) return err;
+    return new RestoreError(code, err.message, { cause: err, context: { replayCode: err.code, ...err.context }, retryable: err.retryable });
   }
-  if (err instanceof PositionFormatError) return new RestoreError('BAD_POSITION', err.message, { cause: err });
+  if (err instanceof RewindError) return err;
+  if (err instanceof MongoError) return new RestoreError('TARGET_FAILED', err.message, { cause: err });
   return err;
 }
 
-/** Runs fn and rethrows whatever it throws in restore's catalog. */
+/** Runs fn and rethrows whatever it throws as toRestoreError says. */
 export async function translated<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

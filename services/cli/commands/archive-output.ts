@@ -1,15 +1,12 @@
 /**
- * Output shared by the archive commands (catalog, verify): JSON for machines
- * (`--json`), lines for people, and failures as `rewind <command>: CODE: message`
- * (or `{"error": {...}}` with --json), never a stack trace, ending in exit
- * code 1 (2 for a missing --archive: restore/command-output.ts has the codes).
+ * Output shared by the archive commands (catalog, verify, keys): JSON for
+ * machines (`--json`), lines for people. Failures are thrown: runCli prints
+ * each once (print-error.ts) with the exit code contracts/errors.ts gives it.
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
-import { isArchiveError } from '../../archive/index.js';
+import { EXIT, RewindError } from '../../../contracts/errors.js';
 import { stringifyJson } from '../../../contracts/ordered-json.js';
-import { exitCodeFor, printableError } from '../../restore/command-output.js';
-import { RestoreError } from '../../restore/errors.js';
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -18,36 +15,26 @@ export interface CommandIo {
   env?: NodeJS.ProcessEnv;
 }
 
-export const EXIT_FAILURE = 1;
+export const EXIT_FAILURE = EXIT.FAILED;
 
 export function printJson(io: CommandIo, value: unknown): void {
   io.stdout(`${stringifyJson(value, 2)}\n`);
 }
 
-/** Ends the command with exit code 1 (runCli turns the CommanderError into the code). */
+/** Ends the command with exit code 1 after it printed its own report (runCli turns the CommanderError into the code). */
 export function exitFailure(message: string): never {
   throw new CommanderError(EXIT_FAILURE, 'rewind.failed', message);
 }
 
-/** Prints an error and ends the command. Archive errors keep their stable code and context. */
-export function fail(io: CommandIo, command: string, json: boolean, err: unknown): never {
-  if (err instanceof CommanderError) throw err;
-  if (isArchiveError(err)) {
-    // Archive errors lead their message with their code.
-    if (json) printJson(io, { error: { code: err.code, message: err.message, retryable: err.retryable, context: err.context } });
-    else io.stderr(`rewind ${command}: ${err.message}${err.retryable ? ' (retrying may help)' : ''}\n`);
-    exitFailure(err.message);
-  }
-  const e = printableError(err);
-  if (json) printJson(io, { error: e });
-  else io.stderr(`rewind ${command}: ${e.code}: ${e.message}${e.retryable ? ' (retrying may help)' : ''}\n`);
-  throw new CommanderError(exitCodeFor(e.code), `rewind.${e.code}`, e.message);
+/** Ends the command with `err`: runCli prints it. Kept (with arguments it no longer needs) so the commands' catch blocks stay as they are. */
+export function fail(_io: CommandIo, _command: string, _json: boolean, err: unknown): never {
+  throw err;
 }
 
 /** The archive folder from --archive or REWIND_ARCHIVE_DIR. */
-export function archiveDir(io: CommandIo, command: string, json: boolean, flag: string | undefined): string {
+export function archiveDir(io: CommandIo, _command: string, _json: boolean, flag: string | undefined): string {
   const dir = flag ?? archiveDirFromEnv(io.env);
-  if (!dir) fail(io, command, json, new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or set REWIND_ARCHIVE_DIR)'));
+  if (!dir) throw new RewindError('BAD_OPTIONS', 'give --archive <dir> (or set REWIND_ARCHIVE_DIR)');
   return dir;
 }
 

@@ -5,7 +5,7 @@
  * archive stops the command as a configuration error (exit 2) naming the
  * field, instead of failing mid-start.
  */
-import { CommanderError } from 'commander';
+import { RewindError } from '../../../contracts/errors.js';
 import { dirname } from 'node:path';
 import { parseArchiveLocation } from '../../../contracts/archive-location.js';
 import { checkExistingFolder, checkFolderToCreate, checkOutputFile, refuseInsideArchive } from '../../restore/local-paths.js';
@@ -17,7 +17,7 @@ export interface CapturePaths {
   stateFile?: string;
 }
 
-export async function checkCapturePaths(command: string, io: CaptureIo, config: CapturePaths): Promise<void> {
+export async function checkCapturePaths(_command: string, _io: CaptureIo, config: CapturePaths): Promise<void> {
   // An s3://bucket/prefix archive is no local path: nothing of it to check here, and no local path is inside it.
   const location = config.archive ? parseArchiveLocation(config.archive.dir) : undefined;
   const archiveFolder = location && 'kind' in location && location.kind === 'fs' ? location.dir : undefined;
@@ -37,8 +37,6 @@ export async function checkCapturePaths(command: string, io: CaptureIo, config: 
       });
     }
   } catch (err) {
-    const message = `invalid configuration: ${err instanceof Error ? err.message : String(err)}`;
-    io.stderr(`rewind ${command}: ${message}\n`);
-    throw new CommanderError(2, 'rewind.CONFIG_INVALID', message);
+    throw new RewindError('CONFIG_INVALID', `invalid configuration: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

@@ -5,7 +5,7 @@
  * about themselves (lifecycle state, source reachability, retries).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
-import { CommanderError } from 'commander';
+import { RewindError } from '../../../contracts/errors.js';
 import type { Command } from 'commander';
 // Modules, not the archive's and contracts' indexes, which bring the segment and snapshot codecs
 // (avsc, zlib): status only reads the catalog, and it must start fast. An S3 archive's
@@ -114,19 +114,8 @@ export function registerStatusCommand(program: Command, io: CaptureIo): Command 
     .option('--json', 'print JSON')
     .action(async (flags: { archive?: string; json?: boolean }) => {
       const dir = flags.archive ?? archiveDirFromEnv(io.env);
-      if (!dir) {
-        io.stderr('rewind status: give --archive <dir> (or REWIND_ARCHIVE_DIR)\n');
-        throw new CommanderError(2, 'rewind.BAD_OPTIONS', 'no archive');
-      }
-      try {
-        const report = await captureStatus(dir);
-        io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureStatus(report));
-      } catch (err) {
-        const e = err as { code?: unknown; message?: unknown };
-        const code = typeof e.code === 'string' ? e.code : 'FAILED';
-        if (flags.json) io.stdout(`${JSON.stringify({ error: { code, message: String(e.message ?? err) } }, null, 2)}\n`);
-        else io.stderr(`rewind status: ${code}: ${String(e.message ?? err)}\n`);
-        throw new CommanderError(1, `rewind.${code}`, String(e.message ?? err));
-      }
+      if (!dir) throw new RewindError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
+      const report = await captureStatus(dir);
+      io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureStatus(report));
     });
 }

@@ -5,14 +5,12 @@
  * exports the small pieces `rewind collect` and `rewind archive` share.
  */
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { archiveDirOverride, commonOverrides, configFile, mongoOverrides } from './capture-flags.js';
 import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { ConfigError } from '../../../contracts/config.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import type { UpConfig } from '../../../contracts/runtime-config.js';
 import { openArchiveAt } from '../../archive/index.js';
@@ -50,34 +48,19 @@ export function captureLogger(process: string, config: { logLevel: string; sourc
   return pino({ level: config.logLevel, base: { process, sourceId: config.sourceId } });
 }
 
-/** Loads config; a bad value stops the command with exit code 2 and a message naming the field. */
-export function loadOrExit<T>(command: string, io: CaptureIo, load: () => T): T {
-  try {
-    return load();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr(`rewind ${command}: ${err.message}\n`);
-      throw new CommanderError(2, 'rewind.CONFIG_INVALID', err.message);
-    }
-    throw err;
-  }
+/** Loads config; a bad value throws ConfigError (CONFIG_INVALID, exit code 2) naming the field, which runCli prints. */
+export function loadOrExit<T>(_command: string, _io: CaptureIo, load: () => T): T {
+  return load();
 }
 
-/** Runs `job` with SIGTERM/SIGINT wired to a graceful drain; failures exit 1 with the error's code. */
-export async function runUntilSignalled(command: string, io: CaptureIo, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
+/** Runs `job` with SIGTERM/SIGINT wired to a graceful drain; a failure is thrown (runCli prints it with its code and exit code). */
+export async function runUntilSignalled(_command: string, _io: CaptureIo, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
     await job(controller.signal);
-  } catch (err) {
-    const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
-    const message = String(e.message ?? err);
-    // Catalogued errors already lead their message with the code.
-    const prefix = typeof e.code === 'string' && !message.startsWith(`${e.code}:`) ? `${e.code}: ` : '';
-    io.stderr(`rewind ${command}: ${prefix}${message}${e.retryable === true ? ' (retrying may help)' : ''}\n`);
-    throw new CommanderError(1, `rewind.${typeof e.code === 'string' ? e.code : 'FAILED'}`, String(e.message ?? err));
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

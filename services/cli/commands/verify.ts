@@ -1,7 +1,8 @@
 /**
  * `rewind verify`: checks the catalog against its own checksum, re-hashes
  * every file the catalog names and reports each bad or missing one by name;
- * exit code 1 when any is bad (or the catalog was changed outside rewind).
+ * exit code 3 when any is bad (VERIFY_DAMAGE_FOUND), 1 when the catalog itself
+ * is refused (changed outside rewind) or cannot be read.
  * Wiring and formatting only; the checks live in services/archive.
  */
 import { SingleBar } from 'cli-progress';
@@ -9,7 +10,8 @@ import type { Command } from 'commander';
 import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
 import { openArchiveAt, verifyArchive } from '../../archive/index.js';
 import type { CatalogIntegrity, CatalogStore, VerifyReport } from '../../archive/index.js';
-import { archiveDir, exitFailure, fail, formatBytes, printJson } from './archive-output.js';
+import { RewindError } from '../../../contracts/errors.js';
+import { archiveDir, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
 
 interface VerifyFlags {
@@ -26,14 +28,14 @@ function human(root: string, r: VerifyReport, generation: number, integrity: Cat
         : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
     `verified ${r.files} file(s) of ${root}: ${r.ok} ok (${formatBytes(r.bytes)}), ${r.problems.length} bad or missing`,
   ];
-  for (const p of r.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.message}`);
+  for (const p of r.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.code}: ${p.message}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function registerVerifyCommand(program: Command, io: CommandIo): Command {
   return program
     .command('verify')
-    .description('re-hash every archive file the catalog names; report each bad or missing file (exit 1 if any)')
+    .description('re-hash every archive file the catalog names; report each bad or missing file (exit 3 if any)')
     .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--json', 'print JSON')
     .action(async (flags: VerifyFlags) => {
@@ -67,6 +69,12 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
       const catalogCheck = { generation: checked.catalog.generation, checksum: checked.integrity };
       if (json) printJson(io, { archive: root, catalog: catalogCheck, ...report });
       else io.stdout(human(root, report, catalogCheck.generation, catalogCheck.checksum, objectStore));
-      if (report.problems.length > 0) exitFailure(`${report.problems.length} bad or missing file(s)`);
+      if (report.problems.length > 0) {
+        // The report above names each file; the error adds the verdict and the exit code (3), and nothing more on stdout with --json.
+        throw new RewindError('VERIFY_DAMAGE_FOUND', `${report.problems.length} bad or missing file(s) in ${root}`, {
+          context: { files: report.files, bad: report.problems.length },
+          reported: true,
+        });
+      }
     });
 }

@@ -103,8 +103,8 @@ export const CASES: BadInput[] = [
   })),
   { group: 'restore', name: 'no target and no source', argv: (w) => ['restore', '--archive', w.archive, '--job-dir', w.jobDir], exit: 2, code: 'BAD_OPTIONS', message: lit('give --target <uri>'), json: true, spawn: true },
   { group: 'restore', name: 'no archive', argv: (w) => ['restore', '--target', w.uri], exit: 2, code: 'BAD_OPTIONS', message: lit('give --archive <dir>'), json: true },
-  { group: 'restore', name: 'archive folder missing', argv: (w) => ['restore', '--archive', `${w.work}/no-such-archive`, '--job-dir', w.jobDir, '--target', w.uri], exit: 1, code: 'ARCHIVE_UNREADABLE', message: lit('no catalog'), json: true },
-  { group: 'restore', name: 'archive is a file', argv: (w) => ['restore', '--archive', w.file, '--job-dir', w.jobDir, '--target', w.uri], exit: 1, code: 'ARCHIVE_UNREADABLE', message: () => /ENOTDIR/, json: true },
+  { group: 'restore', name: 'archive folder missing', argv: (w) => ['restore', '--archive', `${w.work}/no-such-archive`, '--job-dir', w.jobDir, '--target', w.uri], exit: 1, code: 'CATALOG_NOT_FOUND', message: lit('no catalog'), json: true },
+  { group: 'restore', name: 'archive is a file', argv: (w) => ['restore', '--archive', w.file, '--job-dir', w.jobDir, '--target', w.uri], exit: 1, code: 'ARCHIVE_IO_FAILED', message: () => /ENOTDIR/, json: true },
   // --- restore: modes, targets in time, scope
   restore('--mode sideways', () => ['--mode', 'sideways'], 2, 'BAD_OPTIONS', lit('--mode must be one of into-empty, overwrite, missing-only'), { spawn: true }),
   restore('--mode empty', () => ['--mode', ''], 2, 'BAD_OPTIONS', lit('--mode must be one of')),
@@ -115,7 +115,7 @@ export const CASES: BadInput[] = [
   restore('--to month 13', () => ['--to', '2026-13-01T00:00:00Z'], 2, 'BAD_POSITION', lit('2026-13-01')),
   restore('--to a number', () => ['--to', '1767100000'], 2, 'BAD_POSITION', lit('1767100000')),
   restore('--to before the window', () => ['--to', '2020-01-01T00:00:00Z'], 1, 'OUTSIDE_WINDOW', lit('before the restorable window')),
-  restore('--to past the durable position', () => ['--to', '2100-01-01T00:00:00Z'], 1, 'OUTSIDE_WINDOW', lit('past the latest durable position; the restorable window is')),
+  restore('--to past the durable position', () => ['--to', '2100-01-01T00:00:00Z'], 1, 'PLAN_PAST_DURABLE', lit('past the latest durable position; the restorable window is')),
   restore('--to-position letters', () => ['--to-position', '12.x'], 2, 'BAD_POSITION', lit('12.x')),
   restore('--to-position one part', () => ['--to-position', '12'], 2, 'BAD_POSITION', lit('12')),
   restore('--to-position four parts', () => ['--to-position', '1.2.3.4'], 2, 'BAD_POSITION', lit('1.2.3.4')),
@@ -255,7 +255,7 @@ export const CASES: BadInput[] = [
       ['--id an array', (w: World) => ['--ns', `${w.srcDb}.orders`, '--id', '[]'], 'BAD_KEY', lit('cannot be an array')],
     ] as [string, (w: World) => string[], string, (w: World) => RegExp][]
   ).map(([name, extra, code, message]): BadInput => ({ group: 'history', name, argv: (w) => ['history', '--archive', w.archive, ...extra(w)], exit: 2, code, message, json: true })),
-  { group: 'history', name: 'archive missing', argv: (w) => ['history', '--archive', `${w.work}/none`, '--ns', 'a.b', '--id', '1'], exit: 1, code: 'ARCHIVE_UNREADABLE', message: lit('no catalog'), json: true },
+  { group: 'history', name: 'archive missing', argv: (w) => ['history', '--archive', `${w.work}/none`, '--ns', 'a.b', '--id', '1'], exit: 1, code: 'CATALOG_NOT_FOUND', message: lit('no catalog'), json: true },
   { group: 'history', name: 'no archive', argv: () => ['history', '--ns', 'a.b', '--id', '1'], exit: 2, code: 'BAD_OPTIONS', message: lit('give --archive <dir>'), json: true, spawn: true },
   // --- catalog, verify, status
   ...(['catalog', 'verify', 'status'] as const).flatMap((command): BadInput[] => [
@@ -292,7 +292,7 @@ export const CASES: BadInput[] = [
     name: `up ${name}`,
     argv: (w) => ['up', '--archive', w.archive, ...flags],
     exit: 2,
-    message: () => new RegExp(`^rewind up: invalid configuration: .*${message.source}`),
+    message: () => new RegExp(`^rewind up: CONFIG_INVALID: invalid configuration: .*${message.source}`),
     spawn: i === 2 || i === 6,
   })),
   { group: 'capture flags', name: 'up --archive under a file', argv: (w) => ['up', '--mongo', 'mongodb://127.0.0.1:1', '--archive', `${w.file}/a`], exit: 2, message: () => /archive\.dir .* is a file/ },
@@ -338,7 +338,7 @@ export const CASES: BadInput[] = [
     argv: (w) => ['up', '--archive', w.archive],
     env: () => ({ REWIND_MONGO_URI: 'mongodb://127.0.0.1:1', ...env }),
     exit: 2,
-    message: () => new RegExp(`^rewind up: invalid configuration: .*${message.source}`),
+    message: () => new RegExp(`^rewind up: CONFIG_INVALID: invalid configuration: .*${message.source}`),
     spawn: i === 0 || i === 11,
   })),
   ...(
@@ -353,7 +353,7 @@ export const CASES: BadInput[] = [
     argv: (w) => ['archive', '--archive', w.archive],
     env: () => ({ REWIND_KAFKA_BROKERS: '127.0.0.1:1', ...env }),
     exit: 2,
-    message: () => new RegExp(`^rewind archive: invalid configuration: .*${message.source}`),
+    message: () => new RegExp(`^rewind archive: CONFIG_INVALID: invalid configuration: .*${message.source}`),
   })),
   { group: 'environment', name: 'REWIND_SOURCE_URI garbage (restore)', argv: (w) => ['restore', '--archive', w.archive, '--job-dir', w.jobDir], env: () => ({ REWIND_SOURCE_URI: 'garbage' }), exit: 2, code: 'BAD_OPTIONS', message: lit('REWIND_SOURCE_URI: expected a mongodb://'), json: true, spawn: true },
   { group: 'environment', name: 'REWIND_SOURCE_URI garbage (diff)', argv: (w) => ['diff', '--archive', w.archive, '--ns', `${w.srcDb}.orders`], env: () => ({ REWIND_SOURCE_URI: 'mongodb://' }), exit: 2, code: 'BAD_OPTIONS', message: lit('REWIND_SOURCE_URI: "mongodb://" is not a valid MongoDB URI'), json: true },
@@ -395,7 +395,7 @@ export const CASES: BadInput[] = [
     // archive.dir comes from the file: an --archive flag would mask a bad one.
     argv: (w) => ['up', '--config', w.configs[config] ?? `${w.work}/missing.json`],
     exit: 2,
-    message: () => new RegExp(`^rewind up: invalid configuration: .*${message.source}`),
+    message: () => new RegExp(`^rewind up: CONFIG_INVALID: invalid configuration: .*${message.source}`),
     spawn: i === 1 || i === 4,
   })),
 ];

@@ -71,7 +71,7 @@ describeWith('wire', 'rewind backup: named on-demand snapshots', (server) => {
       const files = await snapshotFiles();
       const run = await runRewind(['backup', '--archive', archive.root, '--name', 'while-locked']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^rewind: ARCHIVE_BUSY: another rewind process \(pid \d+ on .+\) holds the writer lock of .+, so nothing was written: a running capture/);
+      expect(run.stderr).toMatch(/^rewind backup: ARCHIVE_BUSY: another rewind process \(pid \d+ on .+\) holds the writer lock of .+, so nothing was written: a running capture/);
       expect(run.stderr).toContain(`pid ${process.pid}`);
       expect((await archive.catalog()).generation).toBe(before.generation);
       expect(await snapshotFiles()).toEqual(files);
@@ -117,9 +117,10 @@ describeWith('wire', 'rewind backup: named on-demand snapshots', (server) => {
     const generation = (await archive.catalog()).generation;
     const taken = await runRewind(['backup', '--archive', archive.root, '--name', 'before-migration']);
     expect(taken.code).toBe(1);
-    expect(taken.stderr).toMatch(/^rewind: SNAPSHOT_NAME_TAKEN: a snapshot is already named "before-migration"/);
+    expect(taken.stderr).toMatch(/^rewind backup: SNAPSHOT_NAME_TAKEN: a snapshot is already named "before-migration"/);
     const bad = await runRewind(['backup', '--archive', archive.root, '--name', '../x']);
-    expect(bad.stderr).toMatch(/^rewind: BAD_OPTIONS: --name "..\/x" is not a snapshot name/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^rewind backup: BAD_OPTIONS: --name "..\/x" is not a snapshot name/);
     expect((await archive.catalog()).generation).toBe(generation);
     const unknown = await runRewind(['restore', '--archive', archive.root, '--at-snapshot', 'nope', '--target', server.uri, '--ns-to', 'x.*', '--ns-from', 'inv.*', '--job-dir', jobDir, '--json']);
     expect(unknown.code).toBe(1);

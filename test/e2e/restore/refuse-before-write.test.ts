@@ -66,7 +66,7 @@ describeWith('wire', 'restore refuses before the first write', (server) => {
     for (const dry of [[], ['--dry-run']]) {
       const run = await restore(archive, db, ...dry);
       expect(run.code, run.stdout).toBe(1);
-      expect(errorOf(run).code).toBe('ARCHIVE_UNREADABLE');
+      expect(errorOf(run).code).toBe('ARCHIVE_DECODE_FAILED');
       expect(errorOf(run).message).toContain(file);
     }
     // shop.a sorts first and was written before the check pass existed.
@@ -100,11 +100,11 @@ describeWith('wire', 'restore refuses before the first write', (server) => {
     const args = ['--job', 'fails-1', '--batch-size', '10'];
     const run = await restore(archive, db, ...args);
     expect(run.code, run.stdout).toBe(1);
-    const err = errorOf(run) as { code: string; message: string; retryable: boolean; details: { jobId: string; written: Record<string, { inserted: number }> } };
+    const err = errorOf(run) as { code: string; message: string; retryable: boolean; context: { jobId: string; written: Record<string, { inserted: number }> } };
     expect(err.code).toBe('TARGET_FAILED');
     expect(err.message).toMatch(new RegExp(`acknowledged writes: shop\\.p → ${db}\\.p: 30 inserted`));
     expect(err.message).toContain('run the same command with --job fails-1 to resume');
-    expect(err.details).toMatchObject({ jobId: 'fails-1', written: { 'shop.p': { inserted: 30 } } });
+    expect(err.context).toMatchObject({ jobId: 'fails-1', written: { 'shop.p': { inserted: 30 } } });
     expect(await client.db(db).collection('p').countDocuments()).toBeGreaterThanOrEqual(30);
     // The operator removes the conflicting index; the same command resumes and ends exact.
     await client.db(db).collection('p').dropIndex('u_unique');
