@@ -12,7 +12,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 
-/** README "Exit codes": a wrong command line, configuration or environment value (restore/command-output.ts has the rest). */
+/** README "Exit codes": a wrong command line, configuration or environment value (cli/command-output.ts has the rest). */
 const EXIT_USAGE = 2;
 
 export interface CliIo {
@@ -100,7 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** Prints an error that escaped every command as one line; exit 1. */
 export function internalError(io: CliIo, err: unknown): number {
-  // Formatted here, not by restore/command-output.ts: that module loads the driver, and this file must start
+  // Formatted here, not by cli/command-output.ts: that module loads the driver, and this file must start
   // fast (`--version` loads commander only). Catalogued errors keep their code; anything else is INTERNAL.
   const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
   const catalogued = typeof e?.code === 'string' && /^[A-Z][A-Z_]+$/.test(e.code) && typeof e.message === 'string';

@@ -45,6 +45,8 @@ export const RESTORE_ERRORS = {
   JOB_STATE_IO: { retryable: true },
   /** The target server refused or failed a write or a read. */
   TARGET_FAILED: { retryable: true },
+  /** The job was stopped by its caller (an AbortSignal) before it finished; the same request continues or repeats it. */
+  ABORTED: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type RestoreErrorCode = keyof typeof RESTORE_ERRORS;

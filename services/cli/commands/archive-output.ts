@@ -2,13 +2,13 @@
  * Output shared by the archive commands (catalog, verify): JSON for machines
  * (`--json`), lines for people, and failures as `rewind <command>: CODE: message`
  * (or `{"error": {...}}` with --json), never a stack trace, ending in exit
- * code 1 (2 for a missing --archive: restore/command-output.ts has the codes).
+ * code 1 (2 for a missing --archive: cli/command-output.ts has the codes).
  */
 import { archiveDirFromEnv } from '../archive-dir-env.js';
 import { CommanderError } from 'commander';
 import { isArchiveError } from '../../archive/index.js';
 import { stringifyJson } from '../../../contracts/ordered-json.js';
-import { exitCodeFor, printableError } from '../../restore/command-output.js';
+import { exitCodeFor, printableError } from '../command-output.js';
 import { RestoreError } from '../../restore/errors.js';
 
 export interface CommandIo {

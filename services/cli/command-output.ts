@@ -12,8 +12,8 @@
  */
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { MongoError } from 'mongodb';
-import { RestoreError } from './errors.js';
-import { toRestoreError } from './translate-errors.js';
+import { RestoreError } from '../restore/errors.js';
+import { toRestoreError } from '../restore/translate-errors.js';
 import { stringifyJson } from '../../contracts/ordered-json.js';
 
 export interface CommandIo {
