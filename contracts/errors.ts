@@ -154,6 +154,7 @@ export const ERROR_CATALOG = {
   OUTPUT_IO: { room: 'restore', retryable: true, httpStatus: 503, exitCode: F, doc: 'An output file cannot be written; retryable unless the errno says it stays.' },
   JOB_STATE_IO: { room: 'restore', retryable: true, httpStatus: 503, exitCode: F, doc: 'The job state file cannot be read or written; retryable unless the errno says it stays.' },
   TARGET_FAILED: { room: 'restore', retryable: true, httpStatus: 502, exitCode: F, doc: 'The target server refused or failed a write or a read.' },
+  ABORTED: { room: 'restore', retryable: true, httpStatus: 409, exitCode: F, doc: 'The job was stopped by its caller (a signal, or a cancelled API job) before it finished; the same request continues or repeats it.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

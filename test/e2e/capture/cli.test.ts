@@ -9,7 +9,8 @@ import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { registerArchiveCommand } from '../../../services/cli/commands/archive.js';
 import { registerCollectCommand } from '../../../services/cli/commands/collect.js';
 import { captureStatus, registerStatusCommand } from '../../../services/cli/commands/status.js';
-import { registerUpCommand, runUp } from '../../../services/cli/commands/up.js';
+import { runUp } from '../../../services/app/index.js';
+import { registerUpCommand } from '../../../services/cli/commands/up.js';
 import { MongoChangeSource, mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
@@ -66,7 +67,7 @@ describe('rewind up / collect / archive / status', () => {
     const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i });
     const config = loadUpConfig({ overrides: { mongo: { uri: 'mongodb://recorded' }, archive: { dir, segmentMaxAgeMs: 100 } } });
     const controller = new AbortController();
-    const running = runUp(config, { source, copySource: new RecordedCopySource(() => []), log: silent }, controller.signal);
+    const running = runUp({ config, source, copySource: new RecordedCopySource(() => []), log: silent, signal: controller.signal });
     const deadline = Date.now() + 20_000;
     let report = await captureStatus(dir).catch(() => null);
     while ((!report || report.segments.events < 1500 || report.processes.length === 0) && Date.now() < deadline) {
@@ -99,7 +100,7 @@ describe('rewind up / collect / archive / status', () => {
     const client = new MongoClient(uri, { ...mongoClientOptions, serverSelectionTimeoutMS: 200 });
     const config = loadUpConfig({ overrides: { mongo: { uri }, archive: { dir } } });
     const controller = new AbortController();
-    const running = runUp(config, { source: new MongoChangeSource(client, uri), copySource: new MongoCopySource(client), log: silent }, controller.signal);
+    const running = runUp({ config, source: new MongoChangeSource(client, uri), copySource: new MongoCopySource(client), log: silent, signal: controller.signal });
     const deadline = Date.now() + 15_000;
     let collector: { state?: string; sourceReachable?: boolean; reconnectAttempts?: number } | undefined;
     while (Date.now() < deadline && !((collector?.reconnectAttempts ?? 0) >= 2)) {
