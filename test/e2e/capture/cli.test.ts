@@ -11,6 +11,7 @@ import { registerCollectCommand } from '../../../services/cli/commands/collect.j
 import { captureStatus, registerStatusCommand } from '../../../services/cli/commands/status.js';
 import { runUp } from '../../../services/app/index.js';
 import { registerUpCommand } from '../../../services/cli/commands/up.js';
+import { printError } from '../../../services/cli/print-error.js';
 import { MongoChangeSource, mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
@@ -39,7 +40,8 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
     return { code: 0, stdout, stderr };
   } catch (err) {
     if (err instanceof CommanderError) return { code: err.exitCode, stdout, stderr };
-    throw err;
+    // Commands throw their failures; runCli prints them through the one printer, as here.
+    return { code: printError(io, args[0], err, args.includes('--json')), stdout, stderr };
   } finally {
     process.env = saved;
   }
@@ -49,7 +51,7 @@ describe('rewind up / collect / archive / status', () => {
   it('stops at start with a message naming the bad field', async () => {
     const up = await cli(['up', '--mongo', 'http://db:27017', '--archive', '/tmp/x']);
     expect(up.code).toBe(2);
-    expect(up.stderr).toMatch(/rewind up: invalid configuration: mongo\.uri: expected a mongodb:\/\//);
+    expect(up.stderr).toMatch(/rewind up: CONFIG_INVALID: invalid configuration: mongo\.uri: expected a mongodb:\/\//);
     const collect = await cli(['collect', '--mongo', 'mongodb://db', '--state-file', '/tmp/s.json'], { REWIND_KAFKA_BROKERS: 'broker-without-port' });
     expect(collect.code).toBe(2);
     expect(collect.stderr).toMatch(/kafka\.brokers\.0: expected host:port/);
