@@ -155,13 +155,13 @@ export const ERROR_CATALOG = {
   OUTPUT_IO: { room: 'restore', retryable: true, httpStatus: 503, exitCode: F, doc: 'An output file cannot be written; retryable unless the errno says it stays.' },
   JOB_STATE_IO: { room: 'restore', retryable: true, httpStatus: 503, exitCode: F, doc: 'The job state file cannot be read or written; retryable unless the errno says it stays.' },
   TARGET_FAILED: { room: 'restore', retryable: true, httpStatus: 502, exitCode: F, doc: 'The target server refused or failed a write or a read.' },
+  ABORTED: { room: 'restore', retryable: true, httpStatus: 409, exitCode: F, doc: 'The job was stopped by its caller (a signal, or a cancelled API job) before it finished; the same request continues or repeats it.' },
 
   // --- app: the recovery jobs (scan, backup)
   ARCHIVE_BUSY: { room: 'app', retryable: true, httpStatus: 409, exitCode: F, doc: 'A backup found another process (a running capture) holding the archive\'s writer lock; nothing was written.', hint: 'a running capture compacts on its own schedule; for a named snapshot now, stop it, run the backup, start it again' },
   NOTHING_TO_SNAPSHOT: { room: 'app', retryable: false, httpStatus: 409, exitCode: F, doc: 'A backup found no base snapshot or no durable point to fold from (capture has not finished its initial copy).' },
   ARCHIVE_HAS_OPEN_GAP: { room: 'app', retryable: false, httpStatus: 409, exitCode: F, doc: 'A backup cannot fold across an open gap: the history after it is lost until capture takes a new initial copy.' },
   SNAPSHOT_NAME_TAKEN: { room: 'app', retryable: false, httpStatus: 409, exitCode: F, doc: 'A backup name is already a snapshot\'s name in the catalog.' },
-  JOB_ABORTED: { room: 'app', retryable: true, httpStatus: 503, exitCode: F, doc: 'A scan or backup was stopped through its AbortSignal before it finished; nothing was committed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -132,11 +132,16 @@ export type CollectConfig = z.infer<typeof collectConfigSchema>;
 export type ArchiveRunConfig = z.infer<typeof archiveRunConfigSchema>;
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
 
-/** Environment variables and the config field each sets. Lists are comma-separated. */
-export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; list?: boolean; number?: boolean }>> = {
+/**
+ * Environment variables and the config field each sets. Lists are
+ * comma-separated. An old name (`replacedBy`) still works, with a
+ * deprecation notice; the new name wins when both are set.
+ */
+export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; list?: boolean; number?: boolean; replacedBy?: string }>> = {
   REWIND_SOURCE_ID: { path: ['sourceId'] },
   REWIND_LOG_LEVEL: { path: ['logLevel'] },
-  REWIND_MONGO_URI: { path: ['mongo', 'uri'] },
+  REWIND_SOURCE_URI: { path: ['mongo', 'uri'] },
+  REWIND_MONGO_URI: { path: ['mongo', 'uri'], replacedBy: 'REWIND_SOURCE_URI' },
   REWIND_INCLUDE: { path: ['mongo', 'include'], list: true },
   REWIND_EXCLUDE: { path: ['mongo', 'exclude'], list: true },
   REWIND_ARCHIVE_DIR: { path: ['archive', 'dir'] },
@@ -188,6 +193,8 @@ export interface RuntimeConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags, as a partial config (highest precedence). */
   overrides?: Json;
+  /** Told of each deprecated environment variable that was used (`name`, and the one that replaces it). */
+  onDeprecated?: (name: string, replacedBy: string) => void;
 }
 
 /** The raw input: file, then environment, then flags. A file that is not JSON is a ConfigError naming it. */
@@ -212,6 +219,10 @@ export function gatherRuntimeConfig(sources: RuntimeConfigSources, schemaKeys: r
   for (const [name, spec] of Object.entries(RUNTIME_ENV)) {
     const raw = sources.env?.[name];
     if (raw === undefined || raw === '' || !schemaKeys.includes(spec.path[0] as string)) continue;
+    if (spec.replacedBy !== undefined) {
+      sources.onDeprecated?.(name, spec.replacedBy);
+      if (sources.env?.[spec.replacedBy]) continue;
+    }
     const value = spec.list ? raw.split(',').map((s) => s.trim()).filter(Boolean) : spec.number ? Number(raw) : raw;
     setPath(fromEnv, spec.path, value);
   }

@@ -129,7 +129,7 @@ export async function findMissing(o: MissingOptions): Promise<MissingResult> {
     const reports: DiffReport[] = [];
     const namespaces = state.namespaces.filter((ns) => o.database === null || ns.startsWith(`${o.database}.`));
     for (const ns of namespaces) {
-      if (o.signal?.aborted) throw new RecoveryError('JOB_ABORTED', 'scan was stopped before it finished: run it again', { cause: o.signal.reason });
+      if (o.signal?.aborted) throw new RecoveryError('ABORTED', 'scan was stopped before it finished: run it again', { cause: o.signal.reason });
       const report = await diffNamespace({
         source: state.namespace(ns),
         position: at,

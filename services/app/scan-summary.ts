@@ -18,16 +18,15 @@
  * Lag is reported but does not decide the status (`rewind status` has the
  * thresholds for it).
  *
- * Recommendations use the flag spellings the commands accept today
- * (`--target` for restore and diff, `--mongo` for up); the vocabulary change
- * keeps them working. A URI with a password is never written into a command:
+ * Recommendations use the shared vocabulary (`--target-uri` for restore and
+ * diff, `--source-uri` for up). A URI with a password is never written into a command:
  * the in-place restore then reads REWIND_SOURCE_URI, as restore does without
  * --target.
  */
 import type { ArchiveSection, DatabaseSection, FilesystemSection, MissingSection, Recommendation, ReportError, SummarySection } from '../../contracts/recovery-report.js';
 
 /** Flags of the existing commands, in one place. */
-const FLAGS = { restoreTarget: '--target', diffLive: '--target', upSource: '--mongo' } as const;
+const FLAGS = { restoreTarget: '--target-uri', diffLive: '--target-uri', upSource: '--source-uri' } as const;
 
 export interface SummaryInput {
   archive: string | null;

@@ -39,6 +39,25 @@ export interface OpenedArchive {
   catalog: CatalogStore;
 }
 
+/**
+ * An archive as a request names it, already parsed (a folder or a bucket
+ * prefix) with the means to reach it: what the application layer's jobs take
+ * instead of a command-line string.
+ */
+export interface ArchiveRef {
+  location: ArchiveLocation;
+  access?: ArchiveAccess;
+}
+
+/** The location as people write it: the folder, or s3://bucket/prefix. */
+export function archiveLocationText(location: ArchiveLocation): string {
+  return location.kind === 'fs' ? location.dir : `s3://${location.bucket}${location.prefix === '' ? '' : `/${location.prefix}`}`;
+}
+
+export function openArchiveRef(ref: ArchiveRef): OpenedArchive {
+  return openArchiveAt(archiveLocationText(ref.location), ref.access);
+}
+
 export function openArchiveAt(name: string, access: ArchiveAccess = {}): OpenedArchive {
   const location = parseArchiveLocation(name);
   if ('error' in location) throw new ArchiveError('ARCHIVE_LOCATION_INVALID', { location: name, reason: location.error });

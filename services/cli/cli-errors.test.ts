@@ -34,14 +34,14 @@ beforeAll(async () => {
 afterAll(async () => cleanup());
 
 describe('CLI errors are messages', () => {
-  it('refuses a bad --target, --source or REWIND_SOURCE_URI before reading the archive (a missing archive is not even opened)', async () => {
+  it('refuses a bad --target-uri, --source-uri or REWIND_SOURCE_URI before reading the archive (a missing archive is not even opened)', async () => {
     const missingArchive = join(dir, 'no-such-archive');
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-      [['--target', 'notauri'], {}, /--target: expected a mongodb:\/\/ or mongodb\+srv:\/\/ URI/],
-      [['--target', 'mongodb://'], {}, /--target: "mongodb:\/\/" is not a valid MongoDB URI/],
-      [['--target', 'mongodb://u:p@127.0.0.1:1,/'], {}, /--target: .*empty host/],
+      [['--target-uri', 'notauri'], {}, /--target-uri: expected a mongodb:\/\/ or mongodb\+srv:\/\/ URI/],
+      [['--target-uri', 'mongodb://'], {}, /--target-uri: "mongodb:\/\/" is not a valid MongoDB URI/],
+      [['--target-uri', 'mongodb://u:p@127.0.0.1:1,/'], {}, /--target-uri: .*empty host/],
       [[], { REWIND_SOURCE_URI: 'garbage' }, /REWIND_SOURCE_URI: expected a mongodb:\/\//],
-      [['--source', 'mongodb://h:1/?appname'], {}, /--source: /],
+      [['--source-uri', 'mongodb://h:1/?appname'], {}, /--source-uri: /],
     ];
     for (const [args, env, message] of cases) {
       for (const json of [false, true]) {
@@ -81,13 +81,13 @@ describe('CLI errors are messages', () => {
   it('up with a bad URI stops at the configuration and leaves nothing in the archive folder', async () => {
     const { dir: archive, cleanup: done } = await tempDir('rewind-up-bad-');
     try {
-      const r = await run(['up', '--mongo', 'mongodb://u:p@127.0.0.1:1,/', '--archive', archive]);
+      const r = await run(['up', '--source-uri', 'mongodb://u:p@127.0.0.1:1,/', '--archive', archive]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^rewind up: CONFIG_INVALID: invalid configuration: mongo\.uri: .*empty host/);
       expect(await readdir(archive)).toEqual([]);
-      const under = await run(['up', '--mongo', 'mongodb://127.0.0.1:1', '--archive', join(dir, 'catalog.json', 'x')]);
+      const under = await run(['up', '--source-uri', 'mongodb://127.0.0.1:1', '--archive', join(dir, 'catalog.json', 'x')]);
       expect(under.code).toBe(2);
-      expect(under.stderr).toMatch(/archive\.dir .* is a file/);
+      expect(under.stderr).toMatch(/invalid configuration: archive\.dir: .* is a file/);
     } finally {
       await done();
     }
@@ -107,12 +107,12 @@ describe('CLI errors are messages', () => {
 
   it('as a real process: one line on stderr, the documented exit code, no stack trace', async () => {
     const [target, env, up] = await Promise.all([
-      spawnRewind(['restore', '--archive', dir, '--target', 'notauri']),
+      spawnRewind(['restore', '--archive', dir, '--target-uri', 'notauri']),
       spawnRewind(['restore', '--archive', dir, '--json'], { REWIND_SOURCE_URI: 'garbage' }),
-      spawnRewind(['up', '--mongo', 'mongodb://u:p@127.0.0.1:1,/', '--archive', join(dir, 'up')]),
+      spawnRewind(['up', '--source-uri', 'mongodb://u:p@127.0.0.1:1,/', '--archive', join(dir, 'up')]),
     ]);
     expect(target.code).toBe(2);
-    expect(target.stderr).toMatch(/^rewind restore: BAD_OPTIONS: --target: /);
+    expect(target.stderr).toMatch(/^rewind restore: BAD_OPTIONS: --target-uri: /);
     expect(env.code).toBe(2);
     expect(JSON.parse(env.stdout)).toMatchObject({ error: { code: 'BAD_OPTIONS' } });
     expect(up.code).toBe(2);

@@ -53,7 +53,7 @@ describe('the configuration reference (docs/configuration.md)', () => {
   it('names every environment variable and capture flag at its key', () => {
     for (const [name, spec] of Object.entries(RUNTIME_ENV)) expect(row(committed, spec.path.join('.'))).toContain(`\`${name}\``);
     expect(row(committed, 'archive.dir')).toContain('`--archive <dir>`');
-    expect(row(committed, 'kafka.groupId')).toContain('`--group <id>` (archive)');
+    expect(row(committed, 'kafka.groupId')).toContain('`--kafka-group <id>` (archive)');
     expect(row(committed, 'mongo.include')).toContain('`--include <pattern>` (repeatable)');
   });
 
@@ -69,7 +69,7 @@ describe('the configuration reference (docs/configuration.md)', () => {
       commands: input.commands.map((c) => (c.name === 'up' ? { ...c, options: [...c.options, { flags: '--frob <x>', attribute, repeatable: false }] } : c)),
     });
     expect(() => renderConfigReference(withOption('frob'))).toThrow(/rewind up --frob <x> sets no configuration key/);
-    expect(() => renderConfigReference({ ...withOption('group') })).toThrow(/rewind up --frob <x> maps to kafka.groupId, which that command's schema has not/);
+    expect(() => renderConfigReference({ ...withOption('kafkaGroup') })).toThrow(/rewind up --frob <x> maps to kafka.groupId, which that command's schema has not/);
     expect(() => renderConfigReference({ ...input, env: { ...input.env, REWIND_FROB: { path: ['archive', 'frob'] } } })).toThrow(/REWIND_FROB sets archive.frob/);
     const undocumented = z.strictObject({ sourceId: z.string().default('x') });
     expect(() => renderConfigReference({ commands: [{ name: 'up', schema: undocumented, options: [] }], env: {}, flagKeys: {} })).toThrow(/sourceId has no description/);

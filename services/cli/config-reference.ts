@@ -28,12 +28,12 @@ export interface ReferenceCommand {
 
 export interface ReferenceInput {
   commands: readonly ReferenceCommand[];
-  env: Readonly<Record<string, { path: readonly string[]; list?: boolean; number?: boolean }>>;
+  env: Readonly<Record<string, { path: readonly string[]; list?: boolean; number?: boolean; replacedBy?: string }>>;
   flagKeys: Readonly<Record<string, { path: readonly string[]; commaList?: boolean }>>;
 }
 
 /** Options that are not a configuration key. */
-const NOT_A_KEY = new Set(['config']);
+const NOT_A_KEY = new Set(['config', 'json']);
 
 interface Leaf {
   key: string;
@@ -183,7 +183,9 @@ export function renderConfigReference(input: ReferenceInput = captureCommands())
   for (const [name, spec] of Object.entries(input.env)) {
     const key = spec.path.join('.');
     if (!byKey.has(key)) throw new Error(`config reference: ${name} sets ${key}, which no capture command's schema has`);
-    envOf.set(key, `${code(name)}${spec.list ? ' (comma-separated)' : ''}`);
+    const cell = `${code(name)}${spec.list ? ' (comma-separated)' : ''}${spec.replacedBy ? ' (deprecated)' : ''}`;
+    const before = envOf.get(key);
+    envOf.set(key, before === undefined ? cell : `${before} or ${cell}`);
   }
 
   const flagsOf = new Map<string, { flags: string; note: string; commands: string[] }[]>();
@@ -270,7 +272,8 @@ export function captureCommands(): ReferenceInput {
       name,
       schema,
       // A repeatable flag collects into the array it starts with (collectOption).
-      options: command.options.map((o) => ({ flags: o.flags, attribute: o.attributeName(), repeatable: Array.isArray(o.defaultValue) })),
+      // Hidden options are the old spellings (flag-vocabulary.ts): the reference shows the current ones.
+      options: command.options.filter((o) => !o.hidden).map((o) => ({ flags: o.flags, attribute: o.attributeName(), repeatable: Array.isArray(o.defaultValue) })),
     })),
     env: RUNTIME_ENV,
     flagKeys: CAPTURE_FLAG_KEYS,

@@ -51,6 +51,8 @@ export const RESTORE_CODES = [
   'JOB_STATE_IO',
   /** The target server refused or failed a write or a read. */
   'TARGET_FAILED',
+  /** The job was stopped by its caller (an AbortSignal) before it finished; the same request continues or repeats it. */
+  'ABORTED',
 ] as const satisfies readonly ErrorCode[];
 
 export type RestoreErrorCode = (typeof RESTORE_CODES)[number];

@@ -1,13 +1,12 @@
 /**
  * Opening an archive for reading (a folder or s3://bucket/prefix, reached
- * with REWIND_S3_*): its blob store and the committed catalog. Read-only:
- * restore, diff and history never take the writer lock and never write a
- * file under the archive root.
+ * with the access the request carries): its blob store and the committed
+ * catalog. Read-only: restore, diff and history never take the writer lock
+ * and never write a file under the archive root.
  */
 import type { Catalog } from '../../contracts/index.js';
-import { archiveAccessFromEnv } from '../../contracts/runtime-config.js';
-import { openArchiveAt } from '../archive/index.js';
-import type { BlobStore } from '../archive/index.js';
+import { openArchiveRef } from '../archive/index.js';
+import type { ArchiveRef, BlobStore } from '../archive/index.js';
 import { translated } from './translate-errors.js';
 
 export interface OpenArchive {
@@ -16,9 +15,9 @@ export interface OpenArchive {
   catalog: Catalog;
 }
 
-export async function openArchive(dir: string): Promise<OpenArchive> {
+export async function openArchive(ref: ArchiveRef): Promise<OpenArchive> {
   return translated(async () => {
-    const { root, store, catalog } = openArchiveAt(dir, archiveAccessFromEnv());
+    const { root, store, catalog } = openArchiveRef(ref);
     return { root, store, catalog: await catalog.read() };
   });
 }

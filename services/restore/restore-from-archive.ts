@@ -1,13 +1,17 @@
 /**
- * A whole restore request, as the CLI (and later the API) makes it: every
- * flag is checked first, then the archive is opened and the state at T
- * prepared (which verifies the files it needs), then the destination is
- * connected and the job runs. Any refusal happens before the first write.
+ * A whole restore request, typed and transport-neutral (the application
+ * layer's restore job makes it from a CLI or API request): every field is
+ * checked first, then the archive is opened and the state at T prepared
+ * (which verifies the files it needs), then the destination is connected and
+ * the job runs. Any refusal happens before the first write. Messages name the
+ * fields as the caller spells them (`names`), never a flag of their own.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { mongoUriProblem, redactMongoUri } from '../../contracts/mongo-uri.js';
+import { archiveLocationText } from '../archive/index.js';
+import type { ArchiveRef } from '../archive/index.js';
 import { openStateAt } from './archive-state.js';
 import { keyFromText } from './document-keys.js';
 import { readKeysFromReport } from './diff-report.js';
@@ -20,37 +24,51 @@ import { checkJobId } from './job-state.js';
 import { checkExistingFolder, checkFolderToCreate, refuseInsideArchive } from './local-paths.js';
 import { RESTORE_MODES } from './plan-actions.js';
 import type { RestoreMode } from './plan-actions.js';
+import { nameOf } from './request-names.js';
+import type { RequestNames } from './request-names.js';
 import { runRestore } from './restore-job.js';
 import type { RestoreReport } from './restore-job.js';
-import { targetFromFlags } from './target-options.js';
+import type { RestoreTarget } from './target-plan.js';
 import { placeTarget } from './target-placement.js';
-import type { TargetFlags } from './target-options.js';
 import { targetFailed } from './target-collections.js';
 import { translated } from './translate-errors.js';
 
+export interface RestoreProgress {
+  ns: string;
+  processed: number;
+  total: number | null;
+  phase: 'check' | 'write';
+}
+
 export interface RestoreRequest {
-  archiveDir: string;
-  target: TargetFlags;
-  mode: string;
+  archive: ArchiveRef;
+  /** The point in time restored; `{ kind: 'latest' }` for the newest restorable state. */
+  target: RestoreTarget;
+  mode: RestoreMode;
   dryRun: boolean;
-  namespaces: string[];
+  /** Namespace patterns (db.coll, `*` wildcards); empty: every namespace. */
+  namespaces: readonly string[];
+  /** A query document in Extended JSON text (as it is stored in the job's parameters). */
   filter?: string;
-  ids: string[];
+  /** Document keys, each the Extended JSON text of an _id. */
+  ids: readonly string[];
+  /** A `rewind diff` report file whose keys are restored. */
   keysFrom?: string;
   /** Destination URI; absent means in place (sourceUri). */
   targetUri?: string;
+  /** The captured source deployment (an in-place restore writes here). */
   sourceUri?: string;
-  /** Where sourceUri came from, for messages (`--source` or `REWIND_SOURCE_URI`). */
-  sourceUriFrom?: string;
-  nsFrom: string[];
-  nsTo: string[];
+  mappings: readonly NamespaceMapping[];
+  /** Confirms writing into the captured source namespaces themselves. */
   confirmSource: boolean;
   jobId?: string;
   jobDir?: string;
   parallel?: number;
   batchSize?: number;
   tempDir?: string;
-  onProgress?: (event: { ns: string; processed: number; total: number | null; phase: 'check' | 'write' }) => void;
+  /** How the caller names the fields, for messages (the CLI: its flags). */
+  names?: RequestNames;
+  onProgress?: (event: RestoreProgress) => void;
 }
 
 export const DEFAULT_JOB_DIR = join(homedir(), '.rewind', 'restore-jobs');
@@ -70,39 +88,44 @@ export async function restoreFromArchive(req: RestoreRequest): Promise<RestoreRe
 }
 
 async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<RestoreReport> {
-  // 1. Flags.
-  checkUri(req.targetUri, '--target');
-  checkUri(req.sourceUri, req.sourceUriFrom ?? '--source');
+  const name = (field: Parameters<typeof nameOf>[1]) => nameOf(req.names, field);
+  const archiveName = archiveLocationText(req.archive.location);
+  // 1. The request.
+  checkUri(req.targetUri, name('targetUri'));
+  checkUri(req.sourceUri, name('sourceUri'));
   if (!(RESTORE_MODES as readonly string[]).includes(req.mode)) {
-    throw new RestoreError('BAD_OPTIONS', `--mode must be one of ${RESTORE_MODES.join(', ')}, got ${JSON.stringify(req.mode)}`);
+    throw new RestoreError('BAD_OPTIONS', `${name('mode')} must be one of ${RESTORE_MODES.join(', ')}, got ${JSON.stringify(req.mode)}`, { context: { field: 'mode' } });
   }
-  const mode = req.mode as RestoreMode;
+  const mode = req.mode;
   const filter = req.filter === undefined ? undefined : parseFilter(req.filter);
   const ids = req.ids.length ? req.ids.map(keyFromText) : undefined;
-  if (ids && req.keysFrom) throw new RestoreError('BAD_OPTIONS', 'give --id or --keys-from, not both');
-  if (req.nsFrom.length !== req.nsTo.length) throw new RestoreError('BAD_OPTIONS', `--ns-from and --ns-to come in pairs (got ${req.nsFrom.length} and ${req.nsTo.length})`);
-  const mappings: NamespaceMapping[] = req.nsFrom.map((from, i) => ({ from, to: req.nsTo[i] as string }));
-  if (req.jobId !== undefined && req.dryRun) throw new RestoreError('BAD_OPTIONS', '--job has no effect with --dry-run (a dry run writes nothing and keeps no job state): drop one of them');
+  if (ids && req.keysFrom) throw new RestoreError('BAD_OPTIONS', `give ${name('ids')} or ${name('keysFrom')}, not both`, { context: { field: 'ids' } });
+  const mappings: NamespaceMapping[] = req.mappings.map((m) => ({ from: m.from, to: m.to }));
+  if (req.jobId !== undefined && req.dryRun) {
+    throw new RestoreError('BAD_OPTIONS', `${name('jobId')} has no effect with ${name('dryRun')} (a dry run writes nothing and keeps no job state): drop one of them`, { context: { field: 'jobId' } });
+  }
   const report = req.keysFrom ? await readKeysFromReport(req.keysFrom, mode) : null;
   if (report && req.namespaces.length > 0 && req.namespaces.some((p) => p !== report.ns)) {
-    throw new RestoreError('BAD_OPTIONS', `--ns ${req.namespaces.map((p) => JSON.stringify(p)).join(', ')} contradicts --keys-from ${req.keysFrom ?? ''}, a report of ${JSON.stringify(report.ns)}: give --ns ${report.ns} or leave --ns out`, {
-      context: { ns: [...req.namespaces], reportNs: report.ns },
+    throw new RestoreError('BAD_OPTIONS', `${name('namespaces')} ${req.namespaces.map((p) => JSON.stringify(p)).join(', ')} contradicts ${name('keysFrom')} ${req.keysFrom ?? ''}, a report of ${JSON.stringify(report.ns)}: give ${report.ns} or no namespace`, {
+      context: { field: 'namespaces', ns: [...req.namespaces], reportNs: report.ns },
     });
   }
-  let target = targetFromFlags(req.target);
+  let target = req.target;
   if (report && target.kind === 'latest') target = { kind: 'position', position: `${report.at.seconds}.${report.at.increment}.${report.at.index}` };
   const destination = req.targetUri ?? req.sourceUri;
-  if (!destination) throw new RestoreError('BAD_OPTIONS', 'give --target <uri> (or --source <uri> / REWIND_SOURCE_URI for an in-place restore)');
+  if (!destination) {
+    throw new RestoreError('BAD_OPTIONS', `no destination: give ${name('targetUri')} (or ${name('sourceUri')} for an in-place restore)`, { context: { field: 'targetUri' } });
+  }
   if (req.jobId !== undefined) checkJobId(req.jobId);
   // Local paths before anything is read: a typo is named now, not after the fold.
-  const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, '--temp-dir');
-  const jobDir = req.dryRun ? null : await checkFolderToCreate(req.jobDir ?? DEFAULT_JOB_DIR, '--job-dir');
+  const tempDir = req.tempDir === undefined ? undefined : await checkExistingFolder(req.tempDir, name('tempDir'));
+  const jobDir = req.dryRun ? null : await checkFolderToCreate(req.jobDir ?? DEFAULT_JOB_DIR, name('jobDir'));
   // A restore never writes into an archive: neither its scratch folder nor its job state.
-  if (tempDir) await refuseInsideArchive(tempDir, '--temp-dir', req.archiveDir);
-  if (jobDir) await refuseInsideArchive(jobDir, '--job-dir', req.archiveDir);
+  if (tempDir) await refuseInsideArchive(tempDir, name('tempDir'), archiveName);
+  if (jobDir) await refuseInsideArchive(jobDir, name('jobDir'), archiveName);
 
   // 2. The archive's catalog.
-  const archive = await openArchive(req.archiveDir);
+  const archive = await openArchive(req.archive);
 
   // 3. The destination, connected before the fold: a wrong or unreachable host fails in seconds, not after it.
   const client = new MongoClient(destination, { serverSelectionTimeoutMS: 15_000 });
@@ -139,7 +162,7 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
           destination: redactUri(destination),
           target,
           filter: req.filter ?? null,
-          ids: req.ids,
+          ids: [...req.ids],
           keysFrom: req.keysFrom ?? null,
           mappings,
         },
@@ -149,7 +172,7 @@ async function restoreFromArchiveUntranslated(req: RestoreRequest): Promise<Rest
       });
       result.destination = { uri: redactUri(destination), deployment: placement.deployment, isCapturedSource: placement.match === 'different' ? 'no' : placement.match === 'same' || placement.match === 'requested' ? 'yes' : 'unknown' };
       if (report?.truncated) {
-        result.namespaces[0]?.warnings.push(`the diff report ${req.keysFrom ?? ''} was truncated: only the keys it lists were restored; run diff again with a larger --max-keys`);
+        result.namespaces[0]?.warnings.push(`the diff report ${req.keysFrom ?? ''} was truncated: only the keys it lists were restored; run diff again with a larger maximum of keys`);
       }
       return result;
     } finally {

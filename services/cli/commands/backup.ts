@@ -25,7 +25,7 @@ function human(r: BackupResult): string {
   return [
     `snapshot "${r.name}" (${r.snapshot}) at ${r.positionText}: ${r.namespaces} namespace(s), ${r.documents.toLocaleString('en-US')} document(s), ${formatBytes(r.bytes)}`,
     `  folded ${r.eventsFolded.toLocaleString('en-US')} event(s) onto ${r.base.id} in ${(r.durationMs / 1000).toFixed(1)} s`,
-    `  restore it with: rewind ${r.restoreWith.join(' ')} --target <uri>`,
+    `  restore it with: rewind ${r.restoreWith.join(' ')} --target-uri <uri>`,
   ].join('\n') + '\n';
 }
 

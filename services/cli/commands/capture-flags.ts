@@ -13,16 +13,23 @@ export interface CommonCaptureFlags {
 }
 
 export interface MongoCaptureFlags {
-  mongo?: string;
+  sourceUri?: string;
   include: string[];
   exclude: string[];
 }
 
 export interface KafkaCaptureFlags {
   kafkaBrokers?: string;
-  topic?: string;
-  group?: string;
+  kafkaTopic?: string;
+  kafkaGroup?: string;
 }
+
+/** The old spellings of the capture flags (flag-vocabulary.ts): hidden, working, with a deprecation line. */
+export const SOURCE_URI_OLD = [{ old: '--mongo <uri>', now: '--source-uri <uri>' }] as const;
+export const KAFKA_OLD = [
+  { old: '--topic <name>', now: '--kafka-topic <name>' },
+  { old: '--group <id>', now: '--kafka-group <id>' },
+] as const;
 
 /**
  * Each flag by its commander attribute name (`--kafka-brokers` → kafkaBrokers),
@@ -32,12 +39,12 @@ export const CAPTURE_FLAG_KEYS = {
   sourceId: { path: ['sourceId'] },
   logLevel: { path: ['logLevel'] },
   archive: { path: ['archive', 'dir'] },
-  mongo: { path: ['mongo', 'uri'] },
+  sourceUri: { path: ['mongo', 'uri'] },
   include: { path: ['mongo', 'include'] },
   exclude: { path: ['mongo', 'exclude'] },
   kafkaBrokers: { path: ['kafka', 'brokers'], commaList: true },
-  topic: { path: ['kafka', 'topic'] },
-  group: { path: ['kafka', 'groupId'] },
+  kafkaTopic: { path: ['kafka', 'topic'] },
+  kafkaGroup: { path: ['kafka', 'groupId'] },
   stateFile: { path: ['stateFile'] },
 } as const satisfies Record<string, { path: readonly string[]; commaList?: true }>;
 
@@ -76,9 +83,9 @@ export function stateFileOverride(file: string | undefined): Overrides {
 }
 
 export function mongoOverrides(flags: MongoCaptureFlags): Overrides {
-  return overridesOf(flags, ['mongo', 'include', 'exclude']);
+  return overridesOf(flags, ['sourceUri', 'include', 'exclude']);
 }
 
 export function kafkaOverrides(flags: KafkaCaptureFlags): Overrides {
-  return overridesOf(flags, ['kafkaBrokers', 'topic', 'group']);
+  return overridesOf(flags, ['kafkaBrokers', 'kafkaTopic', 'kafkaGroup']);
 }

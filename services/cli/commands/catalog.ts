@@ -1,12 +1,12 @@
 /**
  * `rewind catalog`: what the archive holds and what it can restore: the
- * restorable window, snapshots, segments and gaps. Wiring and formatting only;
- * the summary comes from services/archive.
+ * restorable window, snapshots, segments and gaps. Formatting only; the job
+ * is services/app/catalog.ts.
  */
 import type { Command } from 'commander';
-import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
-import { openArchiveAt, summarizeCatalog } from '../../archive/index.js';
+import { readCatalog } from '../../app/index.js';
 import type { CatalogSummary } from '../../archive/index.js';
+import { archiveRefFrom } from '../archive-ref.js';
 import { archiveDir, fail, formatBytes, printJson } from './archive-output.js';
 import type { CommandIo } from './archive-output.js';
 
@@ -49,10 +49,10 @@ export function registerCatalogCommand(program: Command, io: CommandIo): Command
     .action(async (flags: CatalogFlags) => {
       const json = flags.json === true;
       try {
-        const { root, catalog } = openArchiveAt(archiveDir(io, 'catalog', json, flags.archive), archiveAccessFromEnv());
-        const summary = summarizeCatalog(await catalog.read());
-        if (json) printJson(io, { archive: root, ...summary });
-        else io.stdout(human(root, summary));
+        const env = io.env ?? process.env;
+        const { archive, ...summary } = await readCatalog({ archive: archiveRefFrom(archiveDir(io, 'catalog', json, flags.archive), env) });
+        if (json) printJson(io, { archive, ...summary });
+        else io.stdout(human(archive, summary));
       } catch (err) {
         fail(io, 'catalog', json, err);
       }

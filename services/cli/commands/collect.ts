@@ -1,92 +1,57 @@
 /**
  * `rewind collect`: the collector alone, publishing to Kafka, for when the
- * collector and the archiver run apart. Its resume point lives in a local
- * state file, written after every publish the brokers acknowledged.
+ * collector and the archiver run apart. Flags to a frozen config, then the
+ * app layer's collect job (services/app/capture-collect.ts).
  */
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
-import { checkCapturePaths } from './capture-paths.js';
+import { loadCollectConfig } from '../../../contracts/runtime-config.js';
+import { checkCapturePaths, runCollect } from '../../app/index.js';
+import { addOldSpellings, repeatable, takeOldSpellings } from '../flag-vocabulary.js';
+import { KAFKA_OLD, SOURCE_URI_OLD, commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
-import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
-import type { CollectConfig } from '../../../contracts/runtime-config.js';
-import { startStatusWriter } from '../../archiver/process-status.js';
-import { Collector } from '../../collector/collector.js';
-import { announceDeployment } from '../../collector/deployment-identity.js';
-import { FileResumeStore } from '../../collector/resume-store.js';
-import { KafkaLogProducer } from '../../eventlog/kafka-log.js';
-import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled } from './up.js';
-import type { CaptureDeps, CaptureIo } from './up.js';
-
-export async function runCollect(config: CollectConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
-  const log = deps.log ?? captureLogger('collect', config);
-  const { source, copySource, client } = mongoParts(config, deps);
-  const producer = await KafkaLogProducer.open({
-    brokers: [...config.kafka.brokers],
-    topic: kafkaTopicName(config),
-    retentionMs: config.kafka.retentionMs,
-    maxMessageBytes: config.kafka.maxMessageBytes,
-    ...(config.kafka.clientId ? { clientId: config.kafka.clientId } : {}),
-    ...(config.kafka.replicationFactor ? { replicationFactor: config.kafka.replicationFactor } : {}),
-    logger: log,
-  });
-  const collector = new Collector({
-    source,
-    copySource,
-    producer,
-    resumeStore: new FileResumeStore(config.stateFile),
-    log,
-    scope: { include: config.mongo.include, exclude: config.mongo.exclude },
-    pollWaitMs: config.mongo.pollWaitMs,
-    copyBatchSize: config.mongo.copyBatchSize,
-  });
-  const stopStatus = startStatusWriter(join(dirname(config.stateFile), '.status'), () => ({ process: 'collect', collector: collector.status() }));
-  const onAbort = () => void collector.stop();
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    // First in the log: what the source is, for the archiver to record in the catalog.
-    if (client) await announceDeployment(client, producer, log);
-    await collector.run();
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    await stopStatus();
-    await producer.close().catch(() => undefined);
-    await source.close().catch(() => undefined);
-  }
-}
+import { envSources, loadOrExit, printLifecycle, runUntilSignalled } from './capture-command.js';
+import type { CaptureIo } from './capture-command.js';
 
 interface CollectFlags extends CommonCaptureFlags, MongoCaptureFlags, KafkaCaptureFlags {
   stateFile?: string;
+  json?: boolean;
 }
 
+const OLD = [...SOURCE_URI_OLD, KAFKA_OLD[0]];
+const EXAMPLE = 'rewind collect --source-uri "mongodb://db1.example:27017/?replicaSet=rs0" --kafka-brokers kafka1:9092 --state-file /var/lib/rewind/collector.json';
+
 export function registerCollectCommand(program: Command, io: CaptureIo): Command {
-  return program
+  const command = program
     .command('collect')
     .description('capture the change stream of a MongoDB deployment into Kafka (run `rewind archive` beside it)')
-    .option('--mongo <uri>', 'source MongoDB URI (env REWIND_MONGO_URI)')
+    .option('--source-uri <uri>', 'the captured MongoDB deployment (env REWIND_SOURCE_URI)')
     .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
-    .option('--topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
+    .option('--kafka-topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
     .option('--state-file <file>', 'where the collector keeps its resume point (env REWIND_STATE_FILE)')
     .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
     .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
-    .option('--include <pattern>', 'capture only matching namespaces; repeatable', collectOption, [])
-    .option('--exclude <pattern>', 'leave out matching namespaces; repeatable', collectOption, [])
+    .addOption(repeatable('--include <pattern>', 'capture only matching namespaces; repeatable', 'every namespace'))
+    .addOption(repeatable('--exclude <pattern>', 'leave out matching namespaces; repeatable', 'none'))
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
-    .action(async (flags: CollectFlags) => {
-      const config = loadOrExit('collect', io, () =>
-        loadCollectConfig({
-          ...configFile(flags),
-          env: io.env ?? process.env,
-          overrides: {
-            ...commonOverrides(flags),
-            ...stateFileOverride(flags.stateFile),
-            ...kafkaOverrides(flags),
-            ...mongoOverrides(flags),
-          },
-        }),
-      );
-      await checkCapturePaths('collect', io, config);
-      await runUntilSignalled('collect', io, (signal) => runCollect(config, {}, signal));
+    .option('--json', 'print the lifecycle (started, stopping, stopped) as JSON lines on stdout');
+  return addOldSpellings(command, OLD).action(async (flags: CollectFlags) => {
+    takeOldSpellings('collect', io, flags, OLD);
+    const config = loadOrExit('collect', io, EXAMPLE, () =>
+      loadCollectConfig({
+        ...configFile(flags),
+        ...envSources('collect', io),
+        overrides: {
+          ...commonOverrides(flags),
+          ...stateFileOverride(flags.stateFile),
+          ...kafkaOverrides(flags),
+          ...mongoOverrides(flags),
+        },
+      }),
+    );
+    const onProgress = printLifecycle('collect', io, flags.json === true);
+    await runUntilSignalled('collect', io, async (signal) => {
+      await checkCapturePaths(config);
+      return runCollect({ config, signal, onProgress });
     });
+  });
 }

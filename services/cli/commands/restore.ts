@@ -1,29 +1,30 @@
 /**
- * `rewind restore`: point-in-time restore from the archive. Wiring only; the
- * job lives in services/restore (restore-from-archive.ts).
+ * `rewind restore`: point-in-time restore from the archive. Flags to the app
+ * layer's typed request (services/app/restore.ts), the report to text or JSON.
  */
-import { archiveDirFromEnv } from '../archive-dir-env.js';
-import { stopOnSignal } from './stop-on-signal.js';
 import type { Command } from 'commander';
-import { collect, fail, positiveInt, printJson } from '../../restore/command-output.js';
-import type { CommandIo } from '../../restore/command-output.js';
-import { RestoreError } from '../../restore/errors.js';
-import { progressBar } from '../../restore/progress-bar.js';
-import { DEFAULT_JOB_DIR, restoreFromArchive } from '../../restore/restore-from-archive.js';
+import { restore } from '../../app/index.js';
+import type { RequestNames, RestoreMode } from '../../app/index.js';
+import { DEFAULT_JOB_DIR } from '../../restore/restore-from-archive.js';
 import type { RestoreReport } from '../../restore/restore-job.js';
+import { archiveRefFrom } from '../archive-ref.js';
+import { fail, positiveInt, printJson } from '../command-output.js';
+import type { CommandIo } from '../command-output.js';
+import { addOldSpellings, repeatable, takeOldSpellings } from '../flag-vocabulary.js';
+import { POINT_IN_TIME_OLD, pointInTimeFromFlags } from '../point-in-time-flags.js';
+import type { PointInTimeFlags } from '../point-in-time-flags.js';
+import { progressBar } from '../progress-bar.js';
+import { RestoreError } from '../../restore/errors.js';
+import { stopOnSignal } from './stop-on-signal.js';
 
-interface RestoreFlags {
+interface RestoreFlags extends PointInTimeFlags {
   archive?: string;
-  to?: string;
-  toPosition?: string;
-  beforeEvent?: string;
-  atSnapshot?: string;
   ns: string[];
   filter?: string;
   id: string[];
   keysFrom?: string;
-  target?: string;
-  source?: string;
+  targetUri?: string;
+  sourceUri?: string;
   nsFrom: string[];
   nsTo: string[];
   mode: string;
@@ -36,6 +37,26 @@ interface RestoreFlags {
   tempDir?: string;
   json?: boolean;
 }
+
+const OLD = [...POINT_IN_TIME_OLD, { old: '--target <uri>', now: '--target-uri <uri>' }, { old: '--source <uri>', now: '--source-uri <uri>' }];
+
+/** The request's fields as this command spells them, for the restore room's messages. */
+export const RESTORE_FLAG_NAMES: RequestNames = {
+  at: '--at',
+  mode: '--mode',
+  dryRun: '--dry-run',
+  namespaces: '--ns',
+  filter: '--filter',
+  ids: '--id',
+  keysFrom: '--keys-from',
+  targetUri: '--target-uri',
+  sourceUri: '--source-uri',
+  mappings: '--ns-from/--ns-to',
+  confirmSource: '--yes-overwrite-source',
+  jobId: '--job',
+  jobDir: '--job-dir',
+  tempDir: '--temp-dir',
+};
 
 function human(report: RestoreReport): string {
   const lines = [
@@ -58,22 +79,22 @@ function human(report: RestoreReport): string {
 }
 
 export function registerRestoreCommand(program: Command, io: CommandIo): Command {
-  return program
+  const command = program
     .command('restore')
     .description('restore the state at a point in time from the archive into MongoDB')
-    .option('--archive <dir>', 'archive folder (env REWIND_ARCHIVE_DIR)')
-    .option('--to <iso-time>', 'target: an ISO 8601 time with a zone (every event of that second included)')
-    .option('--to-position <s.i[.n]>', 'target: an exact position (after its whole transaction)')
-    .option('--before-event <id>', 'target: just before this event and its transaction (undo a bad deleteMany or drop)')
-    .option('--at-snapshot <name>', 'target: the state of a named snapshot (rewind backup --name; rewind catalog lists them)')
-    .option('--ns <pattern>', 'namespace to restore, db.coll; * wildcards; repeatable (default: all)', collect, [])
+    .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
+    .option('--at <time>', 'point in time: an ISO 8601 time with a zone (every event of that second included), or s.i[.n]')
+    .option('--at-position <s.i[.n]>', 'point in time: an exact position (after its whole transaction)')
+    .option('--before-event <id>', 'point in time: just before this event and its transaction (undo a bad deleteMany or drop)')
+    .option('--at-snapshot <name>', 'point in time: the state of a named snapshot (rewind backup --name; rewind catalog lists them)')
+    .addOption(repeatable('--ns <pattern>', 'namespace to restore, db.coll; * wildcards; repeatable', 'all'))
     .option('--filter <json>', 'only documents matching this query at T (equality, $in/$nin, $eq/$ne/$gt/$gte/$lt/$lte, $exists, $and/$or/$nor)')
-    .option('--id <ejson>', 'only this document key (Extended JSON of _id); repeatable; needs one --ns', collect, [])
+    .addOption(repeatable('--id <ejson>', 'only this document key (Extended JSON of _id); repeatable; needs one --ns', 'every document'))
     .option('--keys-from <report>', 'only the keys a `rewind diff` report lists (missing ones in missing-only mode)')
-    .option('--target <uri>', 'destination MongoDB (default: the source, in place)')
-    .option('--source <uri>', 'the captured source MongoDB (env REWIND_SOURCE_URI); in-place restores write here')
-    .option('--ns-from <pattern>', 'map namespaces: source pattern (pairs with --ns-to; * captures)', collect, [])
-    .option('--ns-to <pattern>', 'map namespaces: destination pattern', collect, [])
+    .option('--target-uri <uri>', 'where the restore writes (default: the source, in place)')
+    .option('--source-uri <uri>', 'the captured MongoDB deployment (env REWIND_SOURCE_URI); in-place restores write here')
+    .addOption(repeatable('--ns-from <pattern>', 'map namespaces: source pattern (pairs with --ns-to; * captures)', 'none'))
+    .addOption(repeatable('--ns-to <pattern>', 'map namespaces: destination pattern', 'none'))
     .option('--mode <mode>', 'into-empty | overwrite | missing-only', 'into-empty')
     .option('--dry-run', 'report what would be inserted, replaced, deleted and left unchanged; write nothing')
     .option('--yes-overwrite-source', 'confirm writing into the captured source namespaces themselves')
@@ -82,52 +103,50 @@ export function registerRestoreCommand(program: Command, io: CommandIo): Command
     .option('--parallel <n>', 'namespaces restored at once', positiveInt('--parallel'), 4)
     .option('--batch-size <n>', 'documents per write batch', positiveInt('--batch-size'), 1000)
     .option('--temp-dir <dir>', 'parent folder of temporary sorted runs (default: the OS temp folder)')
-    .option('--json', 'print the final report as JSON')
-    .action(async (flags: RestoreFlags) => {
-      const json = flags.json === true;
-      const bar = progressBar('restore', !json);
-      const released = stopOnSignal('restore', io);
-      try {
-        const env = io.env ?? process.env;
-        const archiveDir = flags.archive ?? archiveDirFromEnv(env);
-        if (!archiveDir) throw new RestoreError('BAD_OPTIONS', 'give --archive <dir> (or REWIND_ARCHIVE_DIR)');
-        const sourceUri = flags.source ?? (env.REWIND_SOURCE_URI || undefined);
-        const sourceUriFrom = flags.source === undefined ? 'REWIND_SOURCE_URI' : '--source';
-        const jobDir = flags.jobDir ?? (env.REWIND_JOB_DIR || undefined);
-        const report = await restoreFromArchive({
-          archiveDir,
-          target: {
-            ...(flags.to === undefined ? {} : { to: flags.to }),
-            ...(flags.toPosition === undefined ? {} : { toPosition: flags.toPosition }),
-            ...(flags.beforeEvent === undefined ? {} : { beforeEvent: flags.beforeEvent }),
-            ...(flags.atSnapshot === undefined ? {} : { atSnapshot: flags.atSnapshot }),
-          },
-          mode: flags.mode,
-          dryRun: flags.dryRun === true,
-          namespaces: flags.ns,
-          ...(flags.filter === undefined ? {} : { filter: flags.filter }),
-          ids: flags.id,
-          ...(flags.keysFrom === undefined ? {} : { keysFrom: flags.keysFrom }),
-          ...(flags.target === undefined ? {} : { targetUri: flags.target }),
-          ...(sourceUri === undefined ? {} : { sourceUri, sourceUriFrom }),
-          nsFrom: flags.nsFrom,
-          nsTo: flags.nsTo,
-          confirmSource: flags.yesOverwriteSource === true,
-          ...(flags.job === undefined ? {} : { jobId: flags.job }),
-          ...(jobDir === undefined ? {} : { jobDir }),
-          ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
-          ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
-          ...(flags.tempDir === undefined ? {} : { tempDir: flags.tempDir }),
-          onProgress: (e) => bar.update(e.phase === 'check' ? `${e.ns} (checking)` : e.ns, e.processed, e.total),
-        });
-        bar.stop();
-        if (json) printJson(io, report);
-        else io.stdout(human(report));
-      } catch (err) {
-        bar.stop();
-        fail(io, 'restore', json, err);
-      } finally {
-        released();
+    .option('--json', 'print the final report as JSON');
+  return addOldSpellings(command, OLD).action(async (flags: RestoreFlags) => {
+    const json = flags.json === true;
+    const bar = progressBar('restore', !json);
+    const released = stopOnSignal('restore', io);
+    try {
+      takeOldSpellings('restore', io, flags, OLD);
+      const env = io.env ?? process.env;
+      const archive = archiveRefFrom(flags.archive, env);
+      const sourceUri = flags.sourceUri ?? (env.REWIND_SOURCE_URI || undefined);
+      const jobDir = flags.jobDir ?? (env.REWIND_JOB_DIR || undefined);
+      if (flags.nsFrom.length !== flags.nsTo.length) {
+        throw new RestoreError('BAD_OPTIONS', `--ns-from and --ns-to come in pairs (got ${flags.nsFrom.length} and ${flags.nsTo.length})`);
       }
-    });
+      const report = await restore({
+        archive,
+        at: pointInTimeFromFlags(flags),
+        // The room refuses a mode it does not know, naming --mode.
+        mode: flags.mode as RestoreMode,
+        dryRun: flags.dryRun === true,
+        namespaces: flags.ns,
+        ...(flags.filter === undefined ? {} : { filter: flags.filter }),
+        ids: flags.id,
+        ...(flags.keysFrom === undefined ? {} : { keysFrom: flags.keysFrom }),
+        ...(flags.targetUri === undefined ? {} : { targetUri: flags.targetUri }),
+        ...(sourceUri === undefined ? {} : { sourceUri }),
+        mappings: flags.nsFrom.map((from, i) => ({ from, to: flags.nsTo[i] as string })),
+        confirmSource: flags.yesOverwriteSource === true,
+        ...(flags.job === undefined ? {} : { jobId: flags.job }),
+        ...(jobDir === undefined ? {} : { jobDir }),
+        ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
+        ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
+        ...(flags.tempDir === undefined ? {} : { tempDir: flags.tempDir }),
+        names: { ...RESTORE_FLAG_NAMES, sourceUri: flags.sourceUri === undefined && sourceUri !== undefined ? 'REWIND_SOURCE_URI' : '--source-uri' },
+        onProgress: (e) => bar.update(e.phase === 'check' ? `${e.ns} (checking)` : e.ns, e.processed, e.total),
+      });
+      bar.stop();
+      if (json) printJson(io, report);
+      else io.stdout(human(report));
+    } catch (err) {
+      bar.stop();
+      fail(io, 'restore', json, err);
+    } finally {
+      released();
+    }
+  });
 }

@@ -13,9 +13,8 @@ import { loadArchiveRunConfig, loadCollectConfig, loadUpConfig } from '../../../
 import { RecordedChangeSource, eventBytes } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
 import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
-import { runArchive } from '../../../services/cli/commands/archive.js';
-import { runCollect } from '../../../services/cli/commands/collect.js';
-import { runUntilSignalled, runUp } from '../../../services/cli/commands/up.js';
+import { runArchive, runCollect, runUp } from '../../../services/app/index.js';
+import { runUntilSignalled } from '../../../services/cli/commands/capture-command.js';
 import { buildFaultWorkload } from '../faults/fault-workload.js';
 import type { FaultWorkloadSpec } from '../faults/fault-workload.js';
 
@@ -49,18 +48,18 @@ const archive = { dir: s.archiveDir, segmentMaxAgeMs: 200, segmentMaxBytes: 256 
 const kafka = { brokers: s.brokers, topic: s.topic, groupId: s.groupId, sessionTimeoutMs: 6000 };
 // As the CLI runs a command: SIGTERM drains, a failure is printed with its code (exit 1), never a stack trace.
 const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
-const job = (signal: AbortSignal): Promise<void> => {
+const job = (signal: AbortSignal): Promise<unknown> => {
   if (mode === 'up') {
     const config = loadUpConfig({ overrides: { ...common, mongo: { uri: 'mongodb://recorded' }, archive, compaction: { everyMs: null, afterEvents: null } } });
-    return runUp(config, { source, copySource, log }, signal);
+    return runUp({ config, source, copySource, log, signal });
   }
   if (mode === 'collect') {
     const config = loadCollectConfig({ overrides: { ...common, mongo: { uri: 'mongodb://recorded' }, kafka, stateFile: s.stateFile } });
-    return runCollect(config, { source, copySource, log }, signal);
+    return runCollect({ config, source, copySource, log, signal });
   }
   if (mode === 'archive') {
     const config = loadArchiveRunConfig({ overrides: { ...common, kafka, archive, compaction: { everyMs: null, afterEvents: null } } });
-    return runArchive(config, { log }, signal);
+    return runArchive({ config, log, signal });
   }
   throw new Error(`unknown mode ${String(mode)}`);
 };

@@ -9,7 +9,9 @@ import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { registerArchiveCommand } from '../../../services/cli/commands/archive.js';
 import { registerCollectCommand } from '../../../services/cli/commands/collect.js';
 import { captureStatus, registerStatusCommand } from '../../../services/cli/commands/status.js';
-import { registerUpCommand, runUp } from '../../../services/cli/commands/up.js';
+import { runUp } from '../../../services/app/index.js';
+import { registerUpCommand } from '../../../services/cli/commands/up.js';
+import { printError } from '../../../services/cli/print-error.js';
 import { MongoChangeSource, mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { MongoCopySource } from '../../../services/collector/mongo-copy-source.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
@@ -38,7 +40,8 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
     return { code: 0, stdout, stderr };
   } catch (err) {
     if (err instanceof CommanderError) return { code: err.exitCode, stdout, stderr };
-    throw err;
+    // Commands throw their failures; runCli prints them through the one printer, as here.
+    return { code: printError(io, args[0], err, args.includes('--json')), stdout, stderr };
   } finally {
     process.env = saved;
   }
@@ -48,7 +51,7 @@ describe('rewind up / collect / archive / status', () => {
   it('stops at start with a message naming the bad field', async () => {
     const up = await cli(['up', '--mongo', 'http://db:27017', '--archive', '/tmp/x']);
     expect(up.code).toBe(2);
-    expect(up.stderr).toMatch(/rewind up: invalid configuration: mongo\.uri: expected a mongodb:\/\//);
+    expect(up.stderr).toMatch(/rewind up: CONFIG_INVALID: invalid configuration: mongo\.uri: expected a mongodb:\/\//);
     const collect = await cli(['collect', '--mongo', 'mongodb://db', '--state-file', '/tmp/s.json'], { REWIND_KAFKA_BROKERS: 'broker-without-port' });
     expect(collect.code).toBe(2);
     expect(collect.stderr).toMatch(/kafka\.brokers\.0: expected host:port/);
@@ -66,7 +69,7 @@ describe('rewind up / collect / archive / status', () => {
     const source = new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i });
     const config = loadUpConfig({ overrides: { mongo: { uri: 'mongodb://recorded' }, archive: { dir, segmentMaxAgeMs: 100 } } });
     const controller = new AbortController();
-    const running = runUp(config, { source, copySource: new RecordedCopySource(() => []), log: silent }, controller.signal);
+    const running = runUp({ config, source, copySource: new RecordedCopySource(() => []), log: silent, signal: controller.signal });
     const deadline = Date.now() + 20_000;
     let report = await captureStatus(dir).catch(() => null);
     while ((!report || report.segments.events < 1500 || report.processes.length === 0) && Date.now() < deadline) {
@@ -99,7 +102,7 @@ describe('rewind up / collect / archive / status', () => {
     const client = new MongoClient(uri, { ...mongoClientOptions, serverSelectionTimeoutMS: 200 });
     const config = loadUpConfig({ overrides: { mongo: { uri }, archive: { dir } } });
     const controller = new AbortController();
-    const running = runUp(config, { source: new MongoChangeSource(client, uri), copySource: new MongoCopySource(client), log: silent }, controller.signal);
+    const running = runUp({ config, source: new MongoChangeSource(client, uri), copySource: new MongoCopySource(client), log: silent, signal: controller.signal });
     const deadline = Date.now() + 15_000;
     let collector: { state?: string; sourceReachable?: boolean; reconnectAttempts?: number } | undefined;
     while (Date.now() < deadline && !((collector?.reconnectAttempts ?? 0) >= 2)) {

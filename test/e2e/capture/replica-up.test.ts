@@ -17,7 +17,7 @@ import { expect, it } from 'vitest';
 import { comparePositions, parsePosition, positionFromTimestamp } from '../../../contracts/index.js';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { CatalogStore, FsBlobStore, readSegment, readSnapshotNamespace } from '../../../services/archive/index.js';
-import { runUp } from '../../../services/cli/commands/up.js';
+import { runUp } from '../../../services/app/index.js';
 import { mongoClientOptions } from '../../../services/collector/mongo-change-source.js';
 import { describeWith, uniqueDatabase } from '../../harness/index.js';
 import { ejsonToBson } from '../../../contracts/ejson-to-bson.js';
@@ -39,7 +39,7 @@ describeWith('replica', 'rewind up against a real replica set', (server) => {
           compaction: { everyMs: null, afterEvents: null },
         },
       });
-      const running = runUp(config, { log: pino({ level: 'warn' }) }, controller.signal);
+      const running = runUp({ config, log: pino({ level: 'warn' }), signal: controller.signal });
       const catalog = new CatalogStore(dir);
       const waitUntil = async (ok: () => Promise<boolean>, ms: number) => {
         const deadline = Date.now() + ms;

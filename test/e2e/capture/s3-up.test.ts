@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { ENCRYPTED_MAGIC, openArchiveAt, readSegment, readWhole, unkeyed } from '../../../services/archive/index.js';
 import { captureStatus } from '../../../services/cli/commands/status.js';
-import { runUp } from '../../../services/cli/commands/up.js';
+import { runUp } from '../../../services/app/index.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
 import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
@@ -51,7 +51,7 @@ describeWith('s3', 'rewind up into an S3 archive, encrypted', (server: S3Server)
     const config = load();
     expect(config.archive.s3).toMatchObject({ endpoint: server.endpoint, addressing: 'path' });
     const controller = new AbortController();
-    const first = runUp(config, { source: new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i }), copySource: new RecordedCopySource(() => []), log: silent }, controller.signal);
+    const first = runUp({ config, source: new RecordedChangeSource(events, { batchSize: 100, availableAtMs: (i) => t0 + i }), copySource: new RecordedCopySource(() => []), log: silent, signal: controller.signal });
     const deadline = Date.now() + 40_000;
     let report = await captureStatus(url).catch(() => null);
     while ((!report || report.segments.events < 1500 || report.processes.length === 0) && Date.now() < deadline) {
@@ -62,7 +62,7 @@ describeWith('s3', 'rewind up into an S3 archive, encrypted', (server: S3Server)
     expect(report?.processes[0]).toMatchObject({ process: 'up', running: true });
 
     // A second `up` on the same bucket and prefix: refused, the first goes on undisturbed.
-    const second = await runUp(load(), { source: new RecordedChangeSource([]), copySource: new RecordedCopySource(() => []), log: silent }, new AbortController().signal).catch((e: unknown) => e);
+    const second = await runUp({ config: load(), source: new RecordedChangeSource([]), copySource: new RecordedCopySource(() => []), log: silent, signal: new AbortController().signal }).catch((e: unknown) => e);
     expect(second).toMatchObject({ code: 'CATALOG_LOCKED' });
 
     controller.abort();

@@ -101,12 +101,12 @@ describeWith('wire', 'rewind backup: named on-demand snapshots', (server) => {
     archive.add(raw.one(raw.insert('items', item(12))));
     await archive.flush();
     const db = uniqueDatabase('backup');
-    const run = await runRewind(['restore', '--archive', archive.root, '--at-snapshot', 'before-migration', '--target', server.uri, '--ns-from', 'inv.*', '--ns-to', `${db}.*`, '--job-dir', jobDir, '--json']);
+    const run = await runRewind(['restore', '--archive', archive.root, '--at-snapshot', 'before-migration', '--target-uri', server.uri, '--ns-from', 'inv.*', '--ns-to', `${db}.*`, '--job-dir', jobDir, '--json']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(await readRaw(db)).toEqual(bytes(atBackup));
     // The latest state is another one: the snapshot is a point, not "latest".
     const latestDb = uniqueDatabase('backup-latest');
-    const latest = await runRewind(['restore', '--archive', archive.root, '--target', server.uri, '--ns-from', 'inv.*', '--ns-to', `${latestDb}.*`, '--job-dir', jobDir, '--json']);
+    const latest = await runRewind(['restore', '--archive', archive.root, '--target-uri', server.uri, '--ns-from', 'inv.*', '--ns-to', `${latestDb}.*`, '--job-dir', jobDir, '--json']);
     expect(latest.code).toBe(0);
     expect((await readRaw(latestDb)).length).toBe(atBackup.length + 1);
     await client.db(db).dropDatabase();
@@ -122,7 +122,7 @@ describeWith('wire', 'rewind backup: named on-demand snapshots', (server) => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^rewind backup: BAD_OPTIONS: --name "..\/x" is not a snapshot name/);
     expect((await archive.catalog()).generation).toBe(generation);
-    const unknown = await runRewind(['restore', '--archive', archive.root, '--at-snapshot', 'nope', '--target', server.uri, '--ns-to', 'x.*', '--ns-from', 'inv.*', '--job-dir', jobDir, '--json']);
+    const unknown = await runRewind(['restore', '--archive', archive.root, '--at-snapshot', 'nope', '--target-uri', server.uri, '--ns-to', 'x.*', '--ns-from', 'inv.*', '--job-dir', jobDir, '--json']);
     expect(unknown.code).toBe(1);
     expect(errorOf(unknown)).toMatchObject({ code: 'UNKNOWN_SNAPSHOT', message: expect.stringContaining('named: before-migration') as unknown });
   });

@@ -64,7 +64,7 @@ describeWith('wire', 'rewind scan: the recovery report', (server) => {
     archive.add(raw.one(raw.insert('people', { _id: 'bob', age: new Int32(30) })));
     await archive.flush();
     // The live database: the archive's latest state, inserted by a restore.
-    const made = await runRewind(['restore', '--archive', archive.root, '--target', server.uri, '--yes-overwrite-source', '--job-dir', join(work, 'jobs'), '--json'], env);
+    const made = await runRewind(['restore', '--archive', archive.root, '--target-uri', server.uri, '--yes-overwrite-source', '--job-dir', join(work, 'jobs'), '--json'], env);
     expect(made.code, made.stdout + made.stderr).toBe(0);
   });
 
@@ -110,7 +110,7 @@ describeWith('wire', 'rewind scan: the recovery report', (server) => {
     expect(r.missing.namespaces[`${db}.people`]?.keys_file).toBeNull();
 
     const repair = r.summary.recommendations.find((x) => x.id === 'restore-missing');
-    expect(repair?.argv).toEqual(['restore', '--archive', archive.root, '--keys-from', m?.keys_file, '--mode', 'missing-only', '--target', server.uri, '--yes-overwrite-source']);
+    expect(repair?.argv).toEqual(['restore', '--archive', archive.root, '--keys-from', m?.keys_file, '--mode', 'missing-only', '--target-uri', server.uri, '--yes-overwrite-source']);
     expect(repair?.command).toBe(`rewind ${repair?.argv.join(' ')}`);
     const restored = await runRewind(repair?.argv ?? [], env);
     expect(restored.code, restored.stdout + restored.stderr).toBe(0);
@@ -145,7 +145,7 @@ describeWith('wire', 'rewind scan: the recovery report', (server) => {
     const ids = report.summary.recommendations.map((x) => x.id);
     expect(ids).toEqual(['verify-archive', 'diff-namespace', 'restore-missing']);
     const [diff, restore] = report.summary.recommendations.slice(1);
-    expect(diff?.argv).toEqual(['diff', '--archive', archive.root, '--ns', `${db}.orders`, '--target', server.uri, '--out', join(diffDir, `${db}.orders.diff.json`)]);
+    expect(diff?.argv).toEqual(['diff', '--archive', archive.root, '--ns', `${db}.orders`, '--target-uri', server.uri, '--out', join(diffDir, `${db}.orders.diff.json`)]);
     for (const rec of [diff, restore]) {
       const run = await runRewind(rec?.argv ?? [], env);
       expect(run.code, run.stdout + run.stderr).toBe(0);

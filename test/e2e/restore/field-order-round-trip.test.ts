@@ -56,15 +56,14 @@ describeWith('wire', 'digit-only field names from the source to a restored copy'
     const { store, catalog } = await copyIntoArchive({ client, dir, sourceId: 'field-order', scope: { include: [`${source}.*`], exclude: [] } });
 
     const report = await restoreFromArchive({
-      archiveDir: dir,
-      target: {},
+      archive: { location: { kind: 'fs', dir } },
+      target: { kind: 'latest' },
       mode: 'into-empty',
       dryRun: false,
       namespaces: [`${source}.orders`],
       ids: [],
       targetUri: server.uri,
-      nsFrom: [`${source}.orders`],
-      nsTo: [`${target}.orders`],
+      mappings: [{ from: `${source}.orders`, to: `${target}.orders` }],
       confirmSource: false,
       jobDir: join(dir, '..', `${target}-jobs`),
     });

@@ -2,7 +2,6 @@ import { Decimal128, Double, Int32, Long, ObjectId } from '../../contracts/bson.
 import { describe, expect, it } from 'vitest';
 import { KeySet, keyFromJson, keyFromText, keyFromValue, keyToJson, keyToText } from './document-keys.js';
 import type { RestoreError } from './errors.js';
-import { targetFromFlags } from './target-options.js';
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -12,26 +11,6 @@ const codeOf = (fn: () => unknown) => {
     return (err as RestoreError).code;
   }
 };
-
-describe('target flags', () => {
-  it('reads each kind of target and defaults to the latest state', () => {
-    expect(targetFromFlags({})).toEqual({ kind: 'latest' });
-    expect(targetFromFlags({ to: '2026-01-01T00:00:00Z' })).toEqual({ kind: 'time', iso: '2026-01-01T00:00:00Z' });
-    expect(targetFromFlags({ toPosition: '1767000000.3' })).toEqual({ kind: 'position', position: '1767000000.3' });
-    expect(targetFromFlags({ at: '1767000000.3.1' })).toEqual({ kind: 'position', position: '1767000000.3.1' });
-    expect(targetFromFlags({ at: '2026-01-01T00:00:00+01:00' })).toEqual({ kind: 'time', iso: '2026-01-01T00:00:00+01:00' });
-    expect(targetFromFlags({ beforeEvent: ' 8263abc ' })).toEqual({ kind: 'before-event', eventId: '8263abc' });
-  });
-
-  it('refuses malformed or contradictory targets before anything is opened', () => {
-    expect(codeOf(() => targetFromFlags({ to: '2026-01-01' }))).toBe('BAD_POSITION');
-    expect(codeOf(() => targetFromFlags({ to: '2026-02-30T00:00:00Z' }))).toBe('BAD_POSITION');
-    expect(codeOf(() => targetFromFlags({ toPosition: '1.2.3.4' }))).toBe('BAD_POSITION');
-    expect(codeOf(() => targetFromFlags({ toPosition: '99999999999.1' }))).toBe('BAD_POSITION');
-    expect(codeOf(() => targetFromFlags({ beforeEvent: '  ' }))).toBe('BAD_POSITION');
-    expect(codeOf(() => targetFromFlags({ to: '2026-01-01T00:00:00Z', toPosition: '1.1' }))).toBe('BAD_OPTIONS');
-  });
-});
 
 describe('document keys', () => {
   it('round-trips every key type exactly through text and report JSON', () => {

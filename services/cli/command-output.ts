@@ -5,7 +5,7 @@
  * exits with the code contracts/errors.ts gives it (README "Exit codes").
  */
 import { InvalidArgumentError } from 'commander';
-import { toRestoreError } from './translate-errors.js';
+import { toRestoreError } from '../restore/translate-errors.js';
 import { stringifyJson } from '../../contracts/ordered-json.js';
 
 export interface CommandIo {
