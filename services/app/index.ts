@@ -27,3 +27,7 @@ export { restoreTargetOf } from './point-in-time.js';
 export { pointInTimeSchema } from '../../contracts/point-in-time.js';
 export type { PointInTime } from '../../contracts/point-in-time.js';
 export type { ArchiveRef } from '../archive/index.js';
+export { runScan } from './scan.js';
+export type { ScanProgress, ScanRequest } from './scan.js';
+export { runBackup } from './backup.js';
+export type { BackupRequest } from './backup.js';
