@@ -5,8 +5,8 @@
 // servers, and the image's /var/lib/rewind volume folders to a scratch folder.
 //
 // What this cannot run here (no container engine, no mongod) is said in the README:
-// `rewind collect` reaches the MongoDB stand-in, which has no change streams, so it is
-// checked to get that far and refuse with SOURCE_NO_CHANGE_STREAMS, not to capture.
+// `rewind collect` reaches the MongoDB stand-in, which is a standalone server without change streams, so it is
+// checked to get that far and refuse with SOURCE_NOT_REPLICA_SET, not to capture.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -111,7 +111,7 @@ describe('compose entry commands, run outside a container', check.ok ? {} : { sk
     }
   }, 120_000);
 
-  itWith('wire', 'rewind-collect: reaches the source and the broker, and the stand-in refuses change streams', async (wire) => {
+  itWith('wire', 'rewind-collect: reaches the source and the broker, and the stand-in, a standalone server, is refused', async (wire) => {
     if (!check.ok) return;
     const broker = kafka();
     if (!broker.available) throw new Error(`collect needs Kafka too: ${broker.reason}`);
@@ -125,7 +125,7 @@ describe('compose entry commands, run outside a container', check.ok ? {} : { sk
     const code = await Promise.race([collect.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 90_000))]);
     collect.child.kill('SIGKILL');
     expect(code, collect.lines.join('\n')).toBe(1);
-    expect(collect.lines.join('\n')).toMatch(/SOURCE_NO_CHANGE_STREAMS/);
+    expect(collect.lines.join('\n')).toMatch(/SOURCE_NOT_REPLICA_SET/);
   }, 120_000);
 
   itWith('s3', 's3-bucket: creates the archive bucket once, and a second run finds it', async (store) => {
