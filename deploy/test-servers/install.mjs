@@ -21,6 +21,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { installGoTool } from './go-tools.mjs';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,6 +29,29 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = process.env.REWIND_TEST_SERVERS_CACHE || join(here, '.cache');
 const manifestPath = join(cacheDir, 'manifest.json');
 const MIN_JAVA = 17;
+
+/** Go programs the tests run, each built from a module folder of this repository (go-tools.mjs). */
+const goTools = [
+  // The compose-go loader (what Docker Compose reads compose files with): test/e2e/deploy.
+  { name: 'compose-check', moduleDir: join(here, '..', 'compose-check') },
+];
+
+/** Builds every Go tool into the manifest's `goTools`; a tool that cannot be built says why. */
+async function installGoTools(manifest) {
+  manifest.goTools = {};
+  let failed = false;
+  for (const tool of goTools) {
+    try {
+      manifest.goTools[tool.name] = await installGoTool({ ...tool, cacheDir, say });
+      if (manifest.goTools[tool.name].problem) say(`${tool.name}: ${manifest.goTools[tool.name].problem}; its tests will be skipped`);
+    } catch (error) {
+      failed = true;
+      console.error(`test-servers: ${error.message}`);
+      manifest.goTools[tool.name] = { problem: `${tool.name} could not be built (see npm run test:servers)` };
+    }
+  }
+  return failed;
+}
 
 /**
  * The servers, each resolved by its own pom; `versionProperty` names the pom property holding its version.
@@ -190,12 +214,13 @@ async function writeManifest(manifest) {
 async function main() {
   const started = Date.now();
   const manifest = { schema: 1, writtenAt: new Date().toISOString(), java: null, servers: {} };
+  const goFailed = await installGoTools(manifest);
   const java = await findJava();
   if (java.problem) {
     say(`${java.problem}; tests that need Kafka, the MongoDB stand-in or the S3 server will be skipped`);
     for (const server of servers) manifest.servers[server.name] = { problem: java.problem };
     await writeManifest(manifest);
-    return 0;
+    return goFailed ? 1 : 0;
   }
   manifest.java = { version: java.version };
 
@@ -239,7 +264,7 @@ async function main() {
   }
   await writeManifest(manifest);
   say(`java ${java.version}; done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return failed ? 1 : 0;
+  return failed || goFailed ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -142,7 +142,7 @@ describe('through runCli: one printer for every command', () => {
   afterAll(async () => cleanup());
 
   it.each(['status', 'catalog', 'verify', 'history', 'restore'])('%s of a missing archive: CATALOG_NOT_FOUND once, exit 1, and the JSON error alone with --json', async (command) => {
-    const extra = command === 'history' ? ['--ns', 'a.b', '--id', '1'] : command === 'restore' ? ['--target', 'mongodb://127.0.0.1:1'] : [];
+    const extra = command === 'history' ? ['--ns', 'a.b', '--id', '1'] : command === 'restore' ? ['--target-uri', 'mongodb://127.0.0.1:1'] : [];
     const missing = join(dir, 'none');
     const human = await runRewind([command, '--archive', missing, ...extra], {});
     expect(human.code).toBe(1);
@@ -158,7 +158,7 @@ describe('through runCli: one printer for every command', () => {
   });
 
   it('a configuration error of up: CONFIG_INVALID once, exit 2', async () => {
-    const r = await runRewind(['up', '--mongo', 'mongodb://u:p@127.0.0.1:1,/', '--archive', join(dir, 'up')], {});
+    const r = await runRewind(['up', '--source-uri', 'mongodb://u:p@127.0.0.1:1,/', '--archive', join(dir, 'up')], {});
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^rewind up: CONFIG_INVALID: invalid configuration: mongo\.uri: /);
     expect(occurrences(r.stderr, 'CONFIG_INVALID')).toBe(1);

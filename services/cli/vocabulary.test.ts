@@ -25,7 +25,7 @@ describe('the command-line vocabulary', () => {
   it('names a missing required setting with its flag, variable and an example (never zod\'s "expected object")', async () => {
     const up = await runRewind(['up'], {});
     expect(up.code).toBe(2);
-    expect(up.stderr).toMatch(/^rewind up: invalid configuration: missing --source-uri <uri> \(env REWIND_SOURCE_URI, or mongo\.uri in the --config file\); missing --archive <dir>/);
+    expect(up.stderr).toMatch(/^rewind up: CONFIG_INVALID: invalid configuration: missing --source-uri <uri> \(env REWIND_SOURCE_URI, or mongo\.uri in the --config file\); missing --archive <dir>/);
     expect(up.stderr).toMatch(/for example: rewind up --source-uri "mongodb:\/\/.*" --archive \S+/);
     expect(up.stderr).not.toMatch(/expected object|received undefined/);
     const collect = await runRewind(['collect', '--source-uri', 'mongodb://db1:27017'], {});

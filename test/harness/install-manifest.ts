@@ -37,6 +37,8 @@ const manifestSchema = z.object({
   schema: z.literal(1),
   java: z.object({ version: z.string() }).nullable(),
   servers: z.object({ kafka: installedServer.optional(), 'mongo-java-server': installedServer.optional(), s3proxy: installedServer.optional() }),
+  /** Go programs built by deploy/test-servers/go-tools.mjs, by name: the binary, or why there is none. */
+  goTools: z.record(z.string(), z.object({ binary: z.string().optional(), problem: z.string().optional() })).optional(),
 });
 
 export type InstalledServerName = keyof typeof POMS;
@@ -71,6 +73,8 @@ export function launcherArgs(installed: Installed & { ok: true }): string[] {
 export interface InstallState {
   readonly javaVersion: string | null;
   server(name: InstalledServerName): Installed;
+  /** A Go tool the installer built (its binary), or why it is not there. */
+  goTool(name: string): { readonly ok: true; readonly binary: string } | { readonly ok: false; readonly reason: string };
 }
 
 async function readManifest(): Promise<z.infer<typeof manifestSchema> | undefined> {
@@ -86,6 +90,7 @@ async function readManifest(): Promise<z.infer<typeof manifestSchema> | undefine
 
 async function isCurrent(manifest: z.infer<typeof manifestSchema>): Promise<boolean> {
   if (manifest.java === null) return false; // Java may have been installed since: ask again (0.1 s).
+  if (manifest.goTools === undefined) return false; // Written before the installer built Go tools.
   for (const [name, pom] of Object.entries(POMS) as [InstalledServerName, string][]) {
     const entry = manifest.servers[name];
     if (!entry || entry.problem !== undefined) return false;
@@ -116,9 +121,14 @@ export async function loadInstallState(): Promise<InstallState> {
       retryable: false,
     });
   }
-  const { java, servers } = manifest;
+  const { java, servers, goTools } = manifest;
   return {
     javaVersion: java?.version ?? null,
+    goTool(name) {
+      const entry = goTools?.[name];
+      if (entry?.binary !== undefined) return { ok: true, binary: entry.binary };
+      return { ok: false, reason: entry?.problem ?? `${name} is not built (run npm run test:servers)` };
+    },
     server(name) {
       const entry = servers[name];
       if (!entry) return { ok: false, reason: `${name} is not installed (run npm run test:servers)` };
