@@ -15,6 +15,7 @@ import { Archiver } from '../../archiver/archiver.js';
 import { startStatusWriter } from '../../archiver/process-status.js';
 import { archiveAccessOf, statusTargetOf } from './up.js';
 import { KafkaLogConsumer } from '../../eventlog/kafka-log.js';
+import { startVerifySchedule } from '../../app/verify-schedule.js';
 import { captureLogger, loadOrExit, runUntilSignalled } from './up.js';
 import type { CaptureIo } from './up.js';
 
@@ -46,7 +47,10 @@ export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger 
     compaction: { ...config.compaction, memoryBytes: config.compactionMemoryBytes },
     retention: config.retention,
   });
-  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({ process: 'archive', archiver: archiver.status() }));
+  const kafka = { brokers: [...config.kafka.brokers], topic: kafkaTopicName(config), groupId: kafkaGroupId(config) };
+  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({ process: 'archive', kafka, archiver: archiver.status() }));
+  // Beside the archiver, not inside it: shares only the opened archive (its catalog writer).
+  const verifySchedule = startVerifySchedule({ archive, config: config.verify, log });
   const onAbort = () => void archiver.stop();
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
@@ -54,6 +58,7 @@ export async function runArchive(config: ArchiveRunConfig, deps: { log?: Logger 
     await archiver.run();
   } finally {
     signal.removeEventListener('abort', onAbort);
+    await verifySchedule.stop();
     await stopStatus();
   }
 }

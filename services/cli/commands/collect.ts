@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
+import { archiveDirOverride, commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
 import { checkCapturePaths } from './capture-paths.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { kafkaTopicName, loadCollectConfig } from '../../../contracts/runtime-config.js';
@@ -15,7 +15,8 @@ import { Collector } from '../../collector/collector.js';
 import { announceDeployment } from '../../collector/deployment-identity.js';
 import { FileResumeStore } from '../../collector/resume-store.js';
 import { KafkaLogProducer } from '../../eventlog/kafka-log.js';
-import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled } from './up.js';
+import { openArchiveAt } from '../../archive/archive-access.js';
+import { captureLogger, collectOption, loadOrExit, mongoParts, runUntilSignalled, statusTargetOf } from './up.js';
 import type { CaptureDeps, CaptureIo } from './up.js';
 
 export async function runCollect(config: CollectConfig, deps: CaptureDeps, signal: AbortSignal): Promise<void> {
@@ -40,7 +41,10 @@ export async function runCollect(config: CollectConfig, deps: CaptureDeps, signa
     pollWaitMs: config.mongo.pollWaitMs,
     copyBatchSize: config.mongo.copyBatchSize,
   });
-  const stopStatus = startStatusWriter(join(dirname(config.stateFile), '.status'), () => ({ process: 'collect', collector: collector.status() }));
+  // In the archive when the config names it (so `rewind status` there sees the collector), else beside the state file.
+  const statusTarget = config.archive ? statusTargetOf(openArchiveAt(config.archive.dir, config.archive.s3 ? { s3: config.archive.s3 } : {})) : join(dirname(config.stateFile), '.status');
+  const kafka = { brokers: [...config.kafka.brokers], topic: kafkaTopicName(config) };
+  const stopStatus = startStatusWriter(statusTarget, () => ({ process: 'collect', kafka, collector: collector.status() }));
   const onAbort = () => void collector.stop();
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
@@ -58,6 +62,7 @@ export async function runCollect(config: CollectConfig, deps: CaptureDeps, signa
 
 interface CollectFlags extends CommonCaptureFlags, MongoCaptureFlags, KafkaCaptureFlags {
   stateFile?: string;
+  archive?: string;
 }
 
 export function registerCollectCommand(program: Command, io: CaptureIo): Command {
@@ -68,6 +73,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
     .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
     .option('--topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
     .option('--state-file <file>', 'where the collector keeps its resume point (env REWIND_STATE_FILE)')
+    .option('--archive <dir>', 'the archive `rewind archive` writes, so `rewind status` there shows this collector (env REWIND_ARCHIVE_DIR)')
     .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
     .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
     .option('--include <pattern>', 'capture only matching namespaces; repeatable', collectOption, [])
@@ -81,6 +87,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
           overrides: {
             ...commonOverrides(flags),
             ...stateFileOverride(flags.stateFile),
+            ...archiveDirOverride(flags.archive),
             ...kafkaOverrides(flags),
             ...mongoOverrides(flags),
           },

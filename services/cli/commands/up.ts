@@ -27,6 +27,7 @@ import { announceDeployment } from '../../collector/deployment-identity.js';
 import { CatalogResumeStore } from '../../collector/resume-store.js';
 import type { ChangeSource, CopySource } from '../../collector/source-port.js';
 import { EmbeddedLog } from '../../eventlog/embedded-log.js';
+import { startVerifySchedule } from '../../app/verify-schedule.js';
 
 export interface CaptureIo {
   stdout: (text: string) => void;
@@ -141,6 +142,8 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
     collector: collector.status(),
     archiver: archiver.status(),
   }));
+  // Beside the archiver, not inside it: shares only the opened archive (its catalog writer).
+  const verifySchedule = startVerifySchedule({ archive, config: config.verify, log });
   const onAbort = () => {
     log.info('stop requested: draining');
     void collector.stop();
@@ -162,6 +165,7 @@ export async function runUp(config: UpConfig, deps: CaptureDeps, signal: AbortSi
     ]);
   } finally {
     signal.removeEventListener('abort', onAbort);
+    await verifySchedule.stop();
     await stopStatus();
     await source.close().catch(() => undefined);
   }

@@ -7,7 +7,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { ENCRYPTED_MAGIC, openArchiveAt, readSegment, readWhole, unkeyed } from '../../../services/archive/index.js';
-import { captureStatus } from '../../../services/cli/commands/status.js';
+import { readStatus } from '../../../services/app/status.js';
+import { DEFAULT_STATUS_THRESHOLDS } from '../../../contracts/status-thresholds.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
+
+const captureStatus = (archive: string) => readStatus({ archive, access: archiveAccessFromEnv(), thresholds: DEFAULT_STATUS_THRESHOLDS });
 import { runUp } from '../../../services/cli/commands/up.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
