@@ -64,8 +64,15 @@ describeWith('s3', 'rewind commands on an S3 archive', (server: S3Server) => {
     const { client } = s3TestClient(server);
     await client.send(new PutObjectCommand({ Bucket: store.bucket, Key: store.key(segmentPath), Body: Buffer.from('damaged') }));
     const bad = await rewind({}, 'verify', '--archive', url);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3);
     expect(bad.stdout).toContain(`BAD ${segmentPath}`);
+    // Recorded in the bucket (verify.json beside the catalog) and made a gap in the catalog: status reads both there.
+    const after = await rewind({}, 'status', '--archive', url, '--json');
+    expect(after.code).toBe(4);
+    const report = JSON.parse(after.stdout) as { lastVerify: { damaged: number; by: string }; gaps: { reason: string; pending: boolean }[]; reasons: { code: string }[] };
+    expect(report.lastVerify).toMatchObject({ damaged: 1, by: 'command' });
+    expect(report.gaps).toEqual([expect.objectContaining({ pending: false, reason: expect.stringContaining(segmentPath) as unknown })]);
+    expect(report.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['OPEN_GAP', 'VERIFY_FOUND_DAMAGE']));
   });
 
   it('refuses bad S3 settings and archive names with messages naming them, before any request', async () => {
