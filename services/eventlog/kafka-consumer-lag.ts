@@ -3,7 +3,8 @@
  * the high watermark minus the group's committed offset (the low watermark
  * when the group has committed nothing yet). Read with kafkajs's admin client
  * and short timeouts, so `rewind status` answers quickly when the brokers are
- * down: the caller gets a reason instead of a figure.
+ * down: the caller gets a reason instead of a figure. Loaded lazily (kafkajs
+ * is heavy): only when a status file says the archive is fed through Kafka.
  */
 import { kafkaClient } from './kafka-client.js';
 
@@ -18,14 +19,18 @@ export interface ConsumerLag {
 export async function readConsumerLag(settings: { brokers: string[]; topic: string; groupId: string; timeoutMs?: number }): Promise<ConsumerLag> {
   const timeoutMs = settings.timeoutMs ?? 3000;
   const kafka = kafkaClient(
-    { brokers: settings.brokers, clientId: 'rewind-status', client: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } } },
+    { brokers: settings.brokers, clientId: 'rewind-status', client: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs } },
     'status',
     () => undefined,
   );
-  const admin = kafka.admin({ retry: { retries: 0 } });
+  // A few quick retries: a broker answers "coordinator not available" (retriable) while it creates its offsets topic.
+  // The caller bounds the whole read by its own timeout.
+  const admin = kafka.admin({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
   await admin.connect();
   try {
-    const [tops, committed] = await Promise.all([admin.fetchTopicOffsets(settings.topic), admin.fetchOffsets({ groupId: settings.groupId, topics: [settings.topic] })]);
+    // One after the other: two requests at once on a fresh admin race its metadata refresh ("no brokers in the broker pool").
+    const tops = await admin.fetchTopicOffsets(settings.topic);
+    const committed = await admin.fetchOffsets({ groupId: settings.groupId, topics: [settings.topic] });
     const byPartition = new Map((committed.find((t) => t.topic === settings.topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     const partitions = tops
       .map((t) => {

@@ -86,7 +86,7 @@ export function registerVerifyCommand(program: Command, io: CommandIo): Command 
           verifiedAt: rec.verifiedAt,
         });
       } else io.stdout(human(result));
-      if (result.damaged) throw new CommanderError(EXIT_VERIFY_DAMAGE, 'rewind.VERIFY_FOUND_DAMAGE', `${rec.gaps.length} damaged or missing file(s)`);
+      if (result.damaged) throw new CommanderError(EXIT_VERIFY_DAMAGE, 'rewind.VERIFY_FOUND_DAMAGE', `damaged or missing file(s) found: ${rec.gaps.length} gap(s)`);
       if (rec.problems.length > 0) exitFailure(`${rec.problems.length} file(s) could not be read`);
     });
 }
