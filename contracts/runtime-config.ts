@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { ConfigError, archiveConfigSchema, byteSize, durationMs, encryptionConfigSchema, logLevel, parseConfig, s3ConfigSchema } from './config.js';
 import type { EncryptionConfig, S3Config } from './config.js';
 import { mongoUriProblem } from './mongo-uri.js';
+import { DEFAULT_STATUS_THRESHOLDS, statusThresholdsSchema } from './status-thresholds.js';
+import { scheduledVerifySchema } from './verify-record.js';
 
 const DAY = 86_400_000;
 
@@ -100,7 +102,23 @@ const common = {
     .default('default')
     .meta({ description: 'Name of the captured source. An archive belongs to one source; it names the default Kafka topic and group.' }),
   logLevel: logLevel.default('info').meta({ description: 'Level of the JSON log lines on stdout (pino).' }),
+  // Read by `rewind status --config` from the same file; accepted here so one file serves both.
+  status: statusThresholdsSchema.default(DEFAULT_STATUS_THRESHOLDS),
 };
+
+const scheduledVerify = scheduledVerifySchema.default(scheduledVerifySchema.parse({}));
+
+/** `rewind collect` writes no archive; naming it lets `rewind status` on that archive show the collector. */
+const collectArchiveSchema = z
+  .strictObject({
+    dir: archiveConfigSchema.shape.dir,
+    s3: s3ConfigSchema.optional(),
+  })
+  .optional()
+  .meta({
+    description: 'The archive the matching `rewind archive` writes: the collector publishes its status there, so `rewind status` on that archive shows it.',
+    defaultMeans: "the collector's status goes beside the state file, where `rewind status` does not look",
+  });
 
 export const upConfigSchema = z.strictObject({
   ...common,
@@ -109,12 +127,14 @@ export const upConfigSchema = z.strictObject({
   compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
   compactionMemoryBytes,
   retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
+  verify: scheduledVerify,
 });
 
 export const collectConfigSchema = z.strictObject({
   ...common,
   mongo: mongoSourceConfigSchema,
   kafka: kafkaConfigSchema,
+  archive: collectArchiveSchema,
   stateFile: z.string().min(1).meta({ description: "The collector's resume point, a local file written after every publish the brokers acknowledged." }),
 });
 
@@ -125,6 +145,7 @@ export const archiveRunConfigSchema = z.strictObject({
   compaction: compactionConfigSchema.default(compactionConfigSchema.parse({})),
   compactionMemoryBytes,
   retention: retentionConfigSchema.default(retentionConfigSchema.parse({})),
+  verify: scheduledVerify,
 });
 
 export type UpConfig = z.infer<typeof upConfigSchema>;
@@ -160,6 +181,8 @@ export const RUNTIME_ENV: Readonly<Record<string, { path: readonly string[]; lis
   REWIND_COMPACTION_EVERY: { path: ['compaction', 'everyMs'] },
   REWIND_COMPACTION_AFTER_EVENTS: { path: ['compaction', 'afterEvents'], number: true },
   REWIND_RETENTION_WINDOW: { path: ['retention', 'windowMs'] },
+  REWIND_VERIFY_EVERY: { path: ['verify', 'everyMs'] },
+  REWIND_VERIFY_SAMPLE: { path: ['verify', 'sampleFiles'], number: true },
 };
 
 type Json = Record<string, unknown>;

@@ -10,6 +10,7 @@ import { openArchiveAt } from '../archive/index.js';
 import { Archiver } from '../archiver/archiver.js';
 import { startStatusWriter } from '../archiver/process-status.js';
 import { KafkaLogConsumer } from '../eventlog/kafka-log.js';
+import { startVerifySchedule } from './verify-schedule.js';
 import { archiveAccessOf, captureLogger, onAbort, statusTargetOf } from './capture-parts.js';
 import type { CaptureEvent, CaptureResult } from './capture-parts.js';
 
@@ -50,7 +51,10 @@ export async function runArchive(req: ArchiveRunRequest): Promise<CaptureResult>
     compaction: { ...config.compaction, memoryBytes: config.compactionMemoryBytes },
     retention: config.retention,
   });
-  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({ process: 'archive', archiver: archiver.status() }));
+  const kafka = { brokers: [...config.kafka.brokers], topic, groupId: kafkaGroupId(config) };
+  const stopStatus = startStatusWriter(statusTargetOf(archive), () => ({ process: 'archive', kafka, archiver: archiver.status() }));
+  // Beside the archiver, not inside it: shares only the opened archive (its catalog writer).
+  const verifySchedule = startVerifySchedule({ archive, config: config.verify, log });
   const unsubscribe = onAbort(req.signal, () => {
     req.onProgress?.({ event: 'stopping', process: 'archive', reason: 'signal' });
     void archiver.stop();
@@ -60,6 +64,7 @@ export async function runArchive(req: ArchiveRunRequest): Promise<CaptureResult>
     await archiver.run();
   } finally {
     unsubscribe();
+    await verifySchedule.stop();
     await stopStatus();
   }
   const result: CaptureResult = { process: 'archive', archiver: archiver.status() };

@@ -10,8 +10,9 @@ import { startStatusWriter } from '../archiver/process-status.js';
 import { Collector } from '../collector/collector.js';
 import { announceDeployment } from '../collector/deployment-identity.js';
 import { FileResumeStore } from '../collector/resume-store.js';
+import { openArchiveAt } from '../archive/archive-access.js';
 import { KafkaLogProducer } from '../eventlog/kafka-log.js';
-import { captureLogger, mongoParts, onAbort } from './capture-parts.js';
+import { captureLogger, mongoParts, onAbort, statusTargetOf } from './capture-parts.js';
 import type { CaptureRequest, CaptureResult } from './capture-parts.js';
 
 export type CollectRequest = CaptureRequest<CollectConfig>;
@@ -40,7 +41,10 @@ export async function runCollect(req: CollectRequest): Promise<CaptureResult> {
     pollWaitMs: config.mongo.pollWaitMs,
     copyBatchSize: config.mongo.copyBatchSize,
   });
-  const stopStatus = startStatusWriter(join(dirname(config.stateFile), '.status'), () => ({ process: 'collect', collector: collector.status() }));
+  // In the archive when the config names it (so `rewind status` there sees the collector), else beside the state file.
+  const statusTarget = config.archive ? statusTargetOf(openArchiveAt(config.archive.dir, config.archive.s3 ? { s3: config.archive.s3 } : {})) : join(dirname(config.stateFile), '.status');
+  const kafka = { brokers: [...config.kafka.brokers], topic: kafkaTopicName(config) };
+  const stopStatus = startStatusWriter(statusTarget, () => ({ process: 'collect', kafka, collector: collector.status() }));
   const unsubscribe = onAbort(req.signal, () => {
     req.onProgress?.({ event: 'stopping', process: 'collect', reason: 'signal' });
     void collector.stop();

@@ -11,6 +11,7 @@ import { Collector } from '../collector/collector.js';
 import { announceDeployment } from '../collector/deployment-identity.js';
 import { CatalogResumeStore } from '../collector/resume-store.js';
 import { EmbeddedLog } from '../eventlog/embedded-log.js';
+import { startVerifySchedule } from './verify-schedule.js';
 import { archiveAccessOf, captureLogger, mongoParts, onAbort, statusTargetOf } from './capture-parts.js';
 import type { CaptureRequest, CaptureResult } from './capture-parts.js';
 
@@ -53,6 +54,8 @@ export async function runUp(req: UpRequest): Promise<CaptureResult> {
     collector: collector.status(),
     archiver: archiver.status(),
   }));
+  // Beside the archiver, not inside it: shares only the opened archive (its catalog writer).
+  const verifySchedule = startVerifySchedule({ archive, config: config.verify, log });
   const unsubscribe = onAbort(req.signal, () => {
     log.info('stop requested: draining');
     req.onProgress?.({ event: 'stopping', process: 'up', reason: 'signal' });
@@ -74,6 +77,7 @@ export async function runUp(req: UpRequest): Promise<CaptureResult> {
     ]);
   } finally {
     unsubscribe();
+    await verifySchedule.stop();
     await stopStatus();
     await source.close().catch(() => undefined);
   }

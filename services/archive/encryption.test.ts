@@ -254,7 +254,7 @@ describe('client-side encryption', () => {
     const kept = await readFile(envelope);
     await rm(envelope);
     const lost = await run({}, 'verify', '--archive', dir, '--json');
-    expect(lost.code).toBe(3);
+    expect(lost.code).toBe(3); // a file no key can open is damage: exit 3, and a gap
     expect(JSON.parse(lost.stdout)).toMatchObject({ ok: 1, problems: [{ path: seg, code: 'ARCHIVE_KEY_MISSING' }] });
     await writeFile(envelope, kept);
     const keysEnv = { REWIND_K1: k1.toString('base64'), REWIND_K2: k2.toString('hex'), REWIND_ENCRYPTION_KEYS: 'k1=env:REWIND_K1,k2=env:REWIND_K2', REWIND_ENCRYPTION_KEY: 'k2' };

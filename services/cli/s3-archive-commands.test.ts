@@ -53,7 +53,9 @@ describeWith('s3', 'rewind commands on an S3 archive', (server: S3Server) => {
     expect(cat.code).toBe(0);
     expect(JSON.parse(cat.stdout)).toMatchObject({ archive: url, sourceId: 'cli-s3', segments: { count: 1, events: 2 } });
     const viaEnv = await rewind({ REWIND_ARCHIVE_DIR: url }, 'status', '--json');
-    expect(viaEnv.code).toBe(0);
+    // Its durable point is from 2024: CRIT (exit 4), read from the bucket all the same.
+    expect(viaEnv.code).toBe(4);
+    expect(JSON.parse(viaEnv.stdout)).toMatchObject({ verdict: 'CRIT', reasons: expect.arrayContaining([expect.objectContaining({ code: 'DURABLE_AGE' })]) as unknown });
     expect(JSON.parse(viaEnv.stdout)).toMatchObject({ sourceId: 'cli-s3', segments: { count: 1 }, processes: [] });
   });
 
@@ -66,6 +68,13 @@ describeWith('s3', 'rewind commands on an S3 archive', (server: S3Server) => {
     const bad = await rewind({}, 'verify', '--archive', url);
     expect(bad.code).toBe(3);
     expect(bad.stdout).toContain(`BAD ${segmentPath}`);
+    // Recorded in the bucket (verify.json beside the catalog) and made a gap in the catalog: status reads both there.
+    const after = await rewind({}, 'status', '--archive', url, '--json');
+    expect(after.code).toBe(4);
+    const report = JSON.parse(after.stdout) as { lastVerify: { damaged: number; by: string }; gaps: { reason: string; pending: boolean }[]; reasons: { code: string }[] };
+    expect(report.lastVerify).toMatchObject({ damaged: 1, by: 'command' });
+    expect(report.gaps).toEqual([expect.objectContaining({ pending: false, reason: expect.stringContaining(segmentPath) as unknown })]);
+    expect(report.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['OPEN_GAP', 'VERIFY_FOUND_DAMAGE']));
   });
 
   it('refuses bad S3 settings and archive names with messages naming them, before any request', async () => {

@@ -35,7 +35,7 @@ describe('small CLI guards', () => {
     expect(human.stdout).not.toMatch(/ss\/w0rd|w0rd/);
     const json = await run('status', '--archive', dir, '--json');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ unreadableStatusFiles: [{ file: join(dir, '.status', 'up.json') }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ unreadable: [{ file: join(dir, '.status', 'up.json') }] });
   });
 
   it('says "retrying may help" only when a retry can help: not for ENOTDIR or ENAMETOOLONG', async () => {

@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import { loadCollectConfig } from '../../../contracts/runtime-config.js';
 import { checkCapturePaths, runCollect } from '../../app/index.js';
 import { addOldSpellings, repeatable, takeOldSpellings } from '../flag-vocabulary.js';
-import { KAFKA_OLD, SOURCE_URI_OLD, commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
+import { KAFKA_OLD, SOURCE_URI_OLD, archiveDirOverride, commonOverrides, configFile, kafkaOverrides, mongoOverrides, stateFileOverride } from './capture-flags.js';
 import type { CommonCaptureFlags, KafkaCaptureFlags, MongoCaptureFlags } from './capture-flags.js';
 import { envSources, loadOrExit, printLifecycle, runUntilSignalled } from './capture-command.js';
 import type { CaptureIo } from './capture-command.js';
 
 interface CollectFlags extends CommonCaptureFlags, MongoCaptureFlags, KafkaCaptureFlags {
   stateFile?: string;
+  archive?: string;
   json?: boolean;
 }
 
@@ -28,6 +29,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
     .option('--kafka-brokers <list>', 'host:port,host:port (env REWIND_KAFKA_BROKERS)')
     .option('--kafka-topic <name>', 'Kafka topic (env REWIND_KAFKA_TOPIC; default rewind.<source-id>.events)')
     .option('--state-file <file>', 'where the collector keeps its resume point (env REWIND_STATE_FILE)')
+    .option('--archive <dir>', 'the archive `rewind archive` writes, so `rewind status` there shows this collector (env REWIND_ARCHIVE_DIR)')
     .option('--config <file>', 'JSON configuration file; env REWIND_* and flags override it')
     .option('--source-id <id>', 'name of the captured source (env REWIND_SOURCE_ID)')
     .addOption(repeatable('--include <pattern>', 'capture only matching namespaces; repeatable', 'every namespace'))
@@ -43,6 +45,7 @@ export function registerCollectCommand(program: Command, io: CaptureIo): Command
         overrides: {
           ...commonOverrides(flags),
           ...stateFileOverride(flags.stateFile),
+          ...archiveDirOverride(flags.archive),
           ...kafkaOverrides(flags),
           ...mongoOverrides(flags),
         },

@@ -7,7 +7,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { ENCRYPTED_MAGIC, openArchiveAt, readSegment, readWhole, unkeyed } from '../../../services/archive/index.js';
-import { captureStatus } from '../../../services/cli/commands/status.js';
+import { readStatus } from '../../../services/app/status.js';
+import { DEFAULT_STATUS_THRESHOLDS } from '../../../contracts/status-thresholds.js';
+import { archiveAccessFromEnv } from '../../../contracts/runtime-config.js';
 import { runUp } from '../../../services/app/index.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
@@ -15,6 +17,7 @@ import { syntheticStream } from '../../../services/collector/testing/synthetic-s
 import { describeWith, s3TestClient, uniqueBucket } from '../../harness/index.js';
 import type { S3Server } from '../../harness/index.js';
 
+const captureStatus = (archive: string) => readStatus({ archive, access: archiveAccessFromEnv(), thresholds: DEFAULT_STATUS_THRESHOLDS });
 const silent = pino({ level: 'silent' });
 
 describeWith('s3', 'rewind up into an S3 archive, encrypted', (server: S3Server) => {
