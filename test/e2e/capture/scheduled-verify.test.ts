@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { loadUpConfig } from '../../../contracts/runtime-config.js';
 import { DEFAULT_STATUS_THRESHOLDS } from '../../../contracts/status-thresholds.js';
 import { readStatus } from '../../../services/app/status.js';
-import { runUp } from '../../../services/cli/commands/up.js';
+import { runUp } from '../../../services/app/index.js';
 import { RecordedChangeSource } from '../../../services/collector/testing/recorded-change-source.js';
 import { RecordedCopySource } from '../../../services/collector/testing/recorded-copy-source.js';
 import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
@@ -29,7 +29,7 @@ it('rewind up verifies its archive on the configured interval, a sample at a tim
   const config = loadUpConfig({ env: { REWIND_VERIFY_EVERY: '300ms', REWIND_VERIFY_SAMPLE: '2' }, overrides: { mongo: { uri: 'mongodb://recorded' }, archive: { dir, segmentMaxAgeMs: 100 } } });
   expect(config.verify).toEqual({ everyMs: 300, sampleFiles: 2 });
   const controller = new AbortController();
-  const running = runUp(config, { source, copySource: new RecordedCopySource(() => []), log: silent }, controller.signal);
+  const running = runUp({ config, source, copySource: new RecordedCopySource(() => []), log: silent, signal: controller.signal });
   try {
     const deadline = Date.now() + 20_000;
     let status = await readStatus({ archive: dir, thresholds: DEFAULT_STATUS_THRESHOLDS }).catch(() => null);
