@@ -30,7 +30,7 @@ function human(r: VerifyResult): string {
         : `catalog generation ${generation}: no checksum yet (written by an older rewind; the next update adds one)`,
     `verified ${rec.filesChecked} file(s) of ${r.archive}: ${rec.ok} ok (${formatBytes(rec.bytesChecked)}), ${rec.problems.length} bad or missing`,
   ];
-  for (const p of rec.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.message}`);
+  for (const p of rec.problems) lines.push(`BAD ${p.path} (${p.owner}): ${p.code}: ${p.message}`);
   for (const g of rec.gaps) lines.push(`GAP after ${g.from}${g.to ? ` until ${g.to}` : ' (open)'}: ${g.reason}`);
   if (r.gapsAdded.length > 0) lines.push(`recorded ${r.gapsAdded.length} gap(s) in the catalog: restores across them are refused`);
   if (r.gapsPending) lines.push(`gaps not in the catalog yet: ${r.gapsPending}`);
