@@ -36,14 +36,31 @@ export class NamespaceFilter {
   }
 
   /** `coll` null: a database-level event. */
-  // The last answer: consecutive events mostly share a namespace, and this runs for every event.
-  private last: { db: string; coll: string | null; captured: boolean } | null = null;
+  // The answers so far, by db then coll (a database-level event's by db alone): this runs for every
+  // event, and events interleave a few namespaces (remembering only the last one missed every other
+  // event). Bounded: a source with very many namespaces starts over now and then.
+  private readonly answers = new Map<string, Map<string, boolean>>();
+  private readonly dbAnswers = new Map<string, boolean>();
+  private answered = 0;
 
   captures(db: string, coll: string | null): boolean {
-    const last = this.last;
-    if (last?.db === db && last.coll === coll) return last.captured;
+    let colls = coll === null ? undefined : this.answers.get(db);
+    const known = coll === null ? this.dbAnswers.get(db) : colls?.get(coll);
+    if (known !== undefined) return known;
     const captured = this.decide(db, coll);
-    this.last = { db, coll, captured };
+    if (this.answered >= 4096) {
+      this.answers.clear();
+      this.dbAnswers.clear();
+      this.answered = 0;
+      colls = undefined;
+    }
+    this.answered += 1;
+    if (coll === null) {
+      this.dbAnswers.set(db, captured);
+      return captured;
+    }
+    if (colls === undefined) this.answers.set(db, (colls = new Map<string, boolean>()));
+    colls.set(coll, captured);
     return captured;
   }
 

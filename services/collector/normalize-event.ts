@@ -13,9 +13,9 @@ import type { ErrorCode } from '../../contracts/errors.js';
 import { Buffer } from 'node:buffer';
 import type { ChangeEvent, NamespaceRecord, OperationType, UpdateDescriptionRecord } from '../../contracts/avro/change-event.js';
 import { OPERATION_TYPES } from '../../contracts/avro/change-event.js';
-import { forEachElement, stringValue, utf8At } from '../../contracts/bson-elements.js';
+import { BsonFormatError, documentEnd, forEachElement, stringValue, utf8At, valueEnd } from '../../contracts/bson-elements.js';
 import { INDEX_MAX } from '../../contracts/position.js';
-import { BSON, RawChangeEvent, RawEventFormatError, integerAt, subFields } from './raw-change-event.js';
+import { BSON, RawChangeEvent, RawEventFormatError, int64At, integerAt, subFields } from './raw-change-event.js';
 import type { EventField } from './raw-change-event.js';
 
 export type FullDocumentMode = 'default' | 'updateLookup' | 'whenAvailable' | 'required';
@@ -149,7 +149,7 @@ export function normalizeChangeEvent(raw: Uint8Array | RawChangeEvent, ctx: Norm
   const wallType = ev.type('wallTime');
   if (wallType !== 0 && wallType !== BSON.null) {
     if (wallType !== BSON.date) r.fail('wallTime', `is ${typeName(wallType)}, not a date`);
-    wallTimeMs = Number(ev.bytes.readBigInt64LE(ev.valueStart('wallTime')));
+    wallTimeMs = int64At(ev.bytes, ev.valueStart('wallTime'));
   }
 
   // invalidate carries no ns (the stream's namespace is gone); it changes no state.
@@ -161,8 +161,8 @@ export function normalizeChangeEvent(raw: Uint8Array | RawChangeEvent, ctx: Norm
   if (uuidType !== 0 && uuidType !== BSON.null) {
     if (uuidType !== BSON.binary) r.fail('collectionUUID', `is ${typeName(uuidType)}, not a binary`);
     const at = ev.valueStart('collectionUUID');
-    // int32 length, subtype byte, then the bytes.
-    collectionUUID = Buffer.from(ev.bytes.subarray(at + 5, at + 5 + ev.bytes.readInt32LE(at)));
+    // int32 length, subtype byte, then the bytes (a view of the event's, as the documents are).
+    collectionUUID = ev.bytes.subarray(at + 5, at + 5 + ev.bytes.readInt32LE(at));
   }
 
   const documentKey = r.bytes('documentKey');
@@ -209,41 +209,115 @@ export function normalizeChangeEvent(raw: Uint8Array | RawChangeEvent, ctx: Norm
   };
 }
 
+/** The four fields of an updateDescription, by their names' bytes. */
+const UD_UPDATED = 0;
+const UD_REMOVED = 1;
+const UD_TRUNCATED = 2;
+const UD_DISAMBIGUATED = 3;
+const UD_NAMES = ['updatedFields', 'removedFields', 'truncatedArrays', 'disambiguatedPaths'].map((n) => Buffer.from(n, 'latin1'));
+
+function udField(buf: Buffer, start: number, end: number): number {
+  const n = end - start;
+  for (let k = 0; k < UD_NAMES.length; k++) {
+    const name = UD_NAMES[k] as Buffer;
+    if (name.length !== n) continue;
+    let i = 0;
+    while (i < n && name[i] === buf[start + i]) i++;
+    if (i === n) return k;
+  }
+  return -1;
+}
+
 function readUpdateDescription(r: Reader): UpdateDescriptionRecord {
   const ev = r.ev;
   const buf = ev.bytes;
-  const fields = r.sub('updateDescription');
-  const field = (name: string) => `updateDescription.${name}`;
-  const docAt = (name: string): Buffer | null => {
-    const f = fields.get(name);
-    if (!f || f[0] === BSON.null) return null;
-    if (f[0] !== BSON.document) r.fail(field(name), `is ${typeName(f[0])}, not a document`);
-    return buf.subarray(f[1], f[1] + buf.readInt32LE(f[1]));
-  };
-  const elementsOf = (name: string): [number, number][] => {
-    const f = fields.get(name);
-    if (!f) return [];
-    if (f[0] !== BSON.array) r.fail(field(name), `is ${typeName(f[0])}, not an array`);
-    const out: [number, number][] = [];
-    forEachElement(buf, f[1], (type, _ns, _ne, valueStart) => out.push([type, valueStart]));
-    return out;
-  };
-  const updatedFields = docAt('updatedFields') ?? EMPTY_DOCUMENT;
-  const removedFields = elementsOf('removedFields').map(([type, at], i) =>
-    type === BSON.string ? stringValue(buf, at) : r.fail(`${field('removedFields')}.${i}`, `is ${typeName(type)}, not a string`),
-  );
-  const truncatedArrays = elementsOf('truncatedArrays').map(([type, at], i) => {
-    const name = `${field('truncatedArrays')}.${i}`;
-    if (type !== BSON.document) return r.fail(name, 'needs a string field');
-    const t = subFields(buf, at);
-    const f = t.get('field');
+  // Where each of the four fields is (type, valueStart; the last of a repeated name counts), in one pass
+  // over the bytes with no map and no callback; the whole document is framed before any field is judged.
+  let updatedType = 0, updatedAt = 0, removedType = 0, removedAt = 0, truncatedType = 0, truncatedAt = 0, disambiguatedType = 0, disambiguatedAt = 0;
+  if (ev.type('updateDescription') !== BSON.document) r.fail('updateDescription', 'is not a document');
+  try {
+    const start = ev.valueStart('updateDescription');
+    const end = documentEnd(buf, start) - 1;
+    for (let at = start + 4; at < end; ) {
+      const type = buf[at] as number;
+      const nameStart = at + 1;
+      let nameEnd = nameStart;
+      while (nameEnd < end && buf[nameEnd] !== 0) nameEnd += 1;
+      if (nameEnd >= end) throw new BsonFormatError(`unterminated field name at byte ${nameStart}`);
+      const valueStart = nameEnd + 1;
+      at = valueEnd(buf, type, valueStart, end);
+      // Names are checked as UTF-8, as a decoder of the document would.
+      for (let i = nameStart; i < nameEnd; i++) {
+        if ((buf[i] as number) >= 0x80) {
+          utf8At(buf, nameStart, nameEnd);
+          break;
+        }
+      }
+      switch (udField(buf, nameStart, nameEnd)) {
+        case UD_UPDATED: updatedType = type; updatedAt = valueStart; break;
+        case UD_REMOVED: removedType = type; removedAt = valueStart; break;
+        case UD_TRUNCATED: truncatedType = type; truncatedAt = valueStart; break;
+        case UD_DISAMBIGUATED: disambiguatedType = type; disambiguatedAt = valueStart; break;
+        default: break;
+      }
+    }
+  } catch (cause) {
+    return r.fail('updateDescription', 'is not well-formed BSON', cause);
+  }
+  // No closures and no array for an empty list: most updates remove nothing and truncate nothing.
+  // Checked in this order, as before: the first problem is the one reported.
+  const updatedFields = udDocument(r, updatedType, updatedAt, 'updatedFields') ?? EMPTY_DOCUMENT;
+  const removedFields = removedFieldsAt(r, removedType, removedAt);
+  const truncatedArrays = truncatedArraysAt(r, truncatedType, truncatedAt);
+  return { updatedFields, removedFields, truncatedArrays, disambiguatedPaths: udDocument(r, disambiguatedType, disambiguatedAt, 'disambiguatedPaths') };
+}
+
+/** A document of updateDescription (updatedFields, disambiguatedPaths) as the event's bytes; null when absent or null. */
+function udDocument(r: Reader, type: number, at: number, name: string): Buffer | null {
+  if (type === 0 || type === BSON.null) return null;
+  if (type !== BSON.document) r.fail(`updateDescription.${name}`, `is ${typeName(type)}, not a document`);
+  const buf = r.ev.bytes;
+  return buf.subarray(at, at + buf.readInt32LE(at));
+}
+
+/** Whether an array of updateDescription has elements; refuses a value that is not an array. */
+function udListHasElements(r: Reader, type: number, at: number, name: string): boolean {
+  if (type === 0) return false;
+  if (type !== BSON.array) r.fail(`updateDescription.${name}`, `is ${typeName(type)}, not an array`);
+  // `[]` is five bytes.
+  return r.ev.bytes.readInt32LE(at) !== 5;
+}
+
+function removedFieldsAt(r: Reader, type: number, at: number): string[] {
+  const out: string[] = [];
+  if (!udListHasElements(r, type, at, 'removedFields')) return out;
+  const buf = r.ev.bytes;
+  const elements: [number, number][] = [];
+  forEachElement(buf, at, (t, _ns, _ne, valueStart) => elements.push([t, valueStart]));
+  elements.forEach(([t, start], i) => {
+    out.push(t === BSON.string ? stringValue(buf, start) : r.fail(`updateDescription.removedFields.${i}`, `is ${typeName(t)}, not a string`));
+  });
+  return out;
+}
+
+function truncatedArraysAt(r: Reader, type: number, at: number): UpdateDescriptionRecord['truncatedArrays'] {
+  const out: UpdateDescriptionRecord['truncatedArrays'] = [];
+  if (!udListHasElements(r, type, at, 'truncatedArrays')) return out;
+  const buf = r.ev.bytes;
+  const elements: [number, number][] = [];
+  forEachElement(buf, at, (t, _ns, _ne, valueStart) => elements.push([t, valueStart]));
+  elements.forEach(([t, start], i) => {
+    const name = `updateDescription.truncatedArrays.${i}`;
+    if (t !== BSON.document) return r.fail(name, 'needs a string field');
+    const fields = subFields(buf, start);
+    const f = fields.get('field');
     if (!f || f[0] !== BSON.string) return r.fail(name, 'needs a string field');
-    const size = t.get('newSize');
+    const size = fields.get('newSize');
     const newSize = size ? integerAt(buf, size[0], size[1]) : undefined;
     if (newSize === undefined || newSize < 0 || newSize > 0x7fff_ffff) return r.fail(`${name}.newSize`, 'is not a non-negative integer');
-    return { field: stringValue(buf, f[1]), newSize };
+    out.push({ field: stringValue(buf, f[1]), newSize });
   });
-  return { updatedFields, removedFields, truncatedArrays, disambiguatedPaths: docAt('disambiguatedPaths') };
+  return out;
 }
 
 /** `{}` in BSON: an update that sets nothing still has an updatedFields document. */
