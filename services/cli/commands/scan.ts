@@ -14,6 +14,7 @@ import { stringifyJson } from '../../../contracts/ordered-json.js';
 import { RecoveryError } from '../../app/recovery-errors.js';
 import { runScan } from '../../app/scan.js';
 import { archiveDirFromEnv } from '../archive-dir-env.js';
+import { repeatable } from '../flag-vocabulary.js';
 import { stopOnSignal } from './stop-on-signal.js';
 import type { CommandIo } from './archive-output.js';
 
@@ -33,7 +34,6 @@ interface ScanFlags {
 
 export const SCAN_EXIT = { success: 0, partial: 3, failed: 4 } as const;
 
-const repeat = (value: string, previous: string[]) => [...previous, value];
 const count = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
@@ -99,8 +99,8 @@ export function registerScanCommand(program: Command, io: CommandIo): Command {
     .option('--archive <dir>', 'archive folder or s3://bucket/prefix (env REWIND_ARCHIVE_DIR)')
     .option('--source-uri <uri>', 'the live (captured) MongoDB deployment (env REWIND_SOURCE_URI)')
     .option('--db <name>', 'the database to scan (default: the URI’s, else all)')
-    .option('--path <dir>', 'a folder to search for backup files; repeatable (default: the working folder)', repeat, [])
-    .option('--glob <pattern>', 'which files count as backups, relative to a --path; repeatable (default: backup*.json, export*.json, *_data.json, CSV, NDJSON, BSON at any depth)', repeat, [])
+    .addOption(repeatable('--path <dir>', 'a folder to search for backup files; repeatable', 'the working folder'))
+    .addOption(repeatable('--glob <pattern>', 'which files count as backups, relative to a --path; repeatable', 'backup*.json, export*.json, *_data.json, CSV, NDJSON, BSON at any depth'))
     .option('--max-depth <n>', 'folder levels searched below each --path', count('--max-depth'), 8)
     .option('--out <file>', 'write the JSON report here, and beside it one key list per namespace that differs (what restore --keys-from reads)')
     .option('--dry-run', 'report only: write no key lists (the database is never written to)')
