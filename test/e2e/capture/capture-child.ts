@@ -15,6 +15,7 @@ import { RecordedCopySource } from '../../../services/collector/testing/recorded
 import { syntheticStream } from '../../../services/collector/testing/synthetic-stream.js';
 import { runArchive, runCollect, runUp } from '../../../services/app/index.js';
 import { runUntilSignalled } from '../../../services/cli/commands/capture-command.js';
+import { printError } from '../../../services/cli/print-error.js';
 import { buildFaultWorkload } from '../faults/fault-workload.js';
 import type { FaultWorkloadSpec } from '../faults/fault-workload.js';
 
@@ -66,6 +67,7 @@ const job = (signal: AbortSignal): Promise<unknown> => {
 try {
   await runUntilSignalled(mode ?? '?', io, job);
 } catch (err) {
-  if (!(err instanceof CommanderError)) throw err;
-  process.exitCode = err.exitCode;
+  // As runCli ends a command: commander's own exit, or the error printed once by the one printer
+  // (`rewind <mode>: CODE: message`), which the fault suite reads from stderr.
+  process.exitCode = err instanceof CommanderError ? err.exitCode : printError(io, mode, err, false);
 }
